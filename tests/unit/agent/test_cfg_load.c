@@ -1,0 +1,211 @@
+/*
+ * cfg_ini and cfg_load: Python configparser line rules, includes, and the
+ * refusals that name file, line, section and key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/xalloc.h"
+#include "config/cfg.h"
+#include "config/cfg_ini.h"
+#include "tests/support/testsupport.h"
+
+static void
+test_ini_python_line_rules(void **state)
+{
+	static const char text[] = "[a]\n"
+				   "Key = v1 ; comment\n"
+				   "  more\n"
+				   "\n"
+				   "  tail\n"
+				   "k2=#not a comment\n"
+				   "k3= ;comment\n"
+				   "  k4=x\n"
+				   "  k5=y\n"
+				   "[c]\n"
+				   "  k6=1\n"
+				   "  k7=2\n"
+				   "[b]x]\n"
+				   "k: colon\n";
+	struct cfg_ini ini = { 0 };
+	struct fv_diag d;
+	const struct cfg_ini_section *a, *b, *c;
+
+	(void)state;
+	assert_int_equal(cfg_ini_read_string(&ini, text, strlen(text), "t", &d),
+	    0);
+	a = cfg_ini_section(&ini, "a");
+	assert_non_null(a);
+	assert_string_equal(cfg_ini_get(&ini, a, "key")->value,
+	    "v1\nmore\n\ntail");
+	assert_string_equal(cfg_ini_get(&ini, a, "k2")->value,
+	    "#not a comment");
+	/* Deeper than its key: a continuation, as configparser reads it. */
+	assert_string_equal(cfg_ini_get(&ini, a, "k3")->value, "\nk4=x\nk5=y");
+	assert_null(cfg_ini_get(&ini, a, "k4"));
+	/* Equally indented keys after a header are keys. */
+	c = cfg_ini_section(&ini, "c");
+	assert_string_equal(cfg_ini_get(&ini, c, "k6")->value, "1");
+	assert_string_equal(cfg_ini_get(&ini, c, "k7")->value, "2");
+	assert_int_equal(cfg_ini_get(&ini, c, "k7")->line, 12);
+	/* A section name runs to the last ']'. */
+	b = cfg_ini_section(&ini, "b]x");
+	assert_non_null(b);
+	assert_string_equal(cfg_ini_get(&ini, b, "k")->value, "colon");
+	cfg_ini_free(&ini);
+}
+
+static void
+test_ini_errors_name_the_line(void **state)
+{
+	struct cfg_ini ini = { 0 };
+	struct fv_diag d;
+
+	(void)state;
+	assert_int_equal(cfg_ini_read_string(&ini, "k=v\n", 4, "f.conf", &d),
+	    FV_EBADCONF);
+	assert_string_equal(d.msg,
+	    "f.conf:1: a key appears before any [section] header");
+	cfg_ini_free(&ini);
+	assert_int_equal(cfg_ini_read_string(&ini, "[s]\nnovalue\n", 12,
+			     "f.conf", &d),
+	    FV_EBADCONF);
+	assert_non_null(strstr(d.msg, "f.conf:2:"));
+	cfg_ini_free(&ini);
+	assert_int_equal(cfg_ini_read_string(&ini, "[s]\nk=\xff\n", 7,
+			     "f.conf", &d),
+	    FV_EBADCONF);
+	assert_string_equal(d.msg, "f.conf:2: the file is not valid UTF-8");
+	cfg_ini_free(&ini);
+}
+
+static void
+test_ini_long_lines_and_bom(void **state)
+{
+	struct cfg_ini ini = { 0 };
+	struct fv_diag d;
+	size_t n = 100000;
+	char *text = malloc(n + 64);
+
+	(void)state;
+	strcpy(text, "\xef\xbb\xbf[s]\ncommand=");
+	memset(text + strlen(text), 'x', n);
+	strcpy(text + strlen("\xef\xbb\xbf[s]\ncommand=") + n, "\n");
+	assert_int_equal(cfg_ini_read_string(&ini, text, strlen(text), "t", &d),
+	    0);
+	assert_int_equal(strlen(cfg_ini_get(&ini, cfg_ini_section(&ini, "s"),
+				    "command")
+				    ->value),
+	    n);
+	cfg_ini_free(&ini);
+	free(text);
+}
+
+static int
+load(const char *dir, const char *conf, struct cfg **cfgp, struct fv_diag *d)
+{
+	struct cfg_cli cli;
+	int rv;
+
+	cfg_cli_init(&cli);
+	cli.configfile = fv_test_write(dir, "supervisord.conf", conf);
+	rv = cfg_load(&cli, cfgp, d);
+	cfg_cli_fini(&cli);
+	return rv;
+}
+
+static void
+test_load_numprocs_and_includes(void **state)
+{
+	char *dir = fv_test_mkdtemp();
+	struct cfg *cfg;
+	struct fv_diag d;
+	char *conf;
+
+	(void)state;
+	free(fv_test_write(dir, "conf.d/a.conf",
+	    "[program:inc]\ncommand=/bin/true %(here)s\n"));
+	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n"
+			    "[include]\nfiles=conf.d/*.conf nomatch/*.conf\n"
+			    "[program:w]\ncommand=/bin/sleep %%(process_num)d\n"
+			    "process_name=w%%(process_num)02d\nnumprocs=3\n"
+			    "numprocs_start=8\n",
+	    dir, dir);
+	assert_int_equal(load(dir, conf, &cfg, &d), 0);
+	assert_int_equal(cfg->ngroups, 2);
+	assert_string_equal(cfg->groups[0].name, "inc");
+	assert_non_null(strstr(cfg->groups[0].procs[0].command, "/conf.d"));
+	assert_int_equal(cfg->groups[1].nprocs, 3);
+	assert_string_equal(cfg->groups[1].procs[0].name, "w08");
+	assert_string_equal(cfg->groups[1].procs[2].name, "w10");
+	assert_string_equal(cfg->groups[1].procs[2].command, "/bin/sleep 10");
+	assert_int_equal(cfg->warnings.n, 1);
+	assert_non_null(strstr(cfg->warnings.v[0], "No file matches"));
+	cfg_free(cfg);
+	free(conf);
+	fv_test_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_load_refusals_name_section_and_key(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *want;
+	} cases[] = {
+		{ "[program:a]\ncommand=x\nstopsignal=NOPE\n",
+		    "[program:a] stopsignal: value 'NOPE' is not a valid "
+		    "signal name" },
+		{ "[program:a]\ncommand=x\nnumprocs=2\n",
+		    "[program:a] process_name: %(process_num) must be present" },
+		{ "[program:a]\ncommand=x\nnumprocs=0\n",
+		    "[program:a] numprocs: 0 is out of range" },
+		{ "[group:g]\nprograms=nope\n",
+		    "[group:g] programs: [group:g] names unknown program" },
+		{ "[program:a]\nstartsecs=1\n",
+		    "does not specify a command" },
+		{ "[program:a]\ncommand=x\n[group:a]\nprograms=\n",
+		    "two process groups are named 'a'" },
+	};
+	char *dir = fv_test_mkdtemp();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cfg *cfg = NULL;
+		struct fv_diag d;
+		char *conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\n"
+					  "pidfile=%s/p\n%s",
+		    dir, dir, cases[i].body);
+
+		assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
+		assert_null(cfg);
+		if (strstr(d.msg, cases[i].want) == NULL) {
+			fail_msg("case %zu: '%s' lacks '%s'", i, d.msg,
+			    cases[i].want);
+		}
+		assert_non_null(strstr(d.msg, "supervisord.conf:"));
+		free(conf);
+	}
+	fv_test_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ini_python_line_rules),
+		cmocka_unit_test(test_ini_errors_name_the_line),
+		cmocka_unit_test(test_ini_long_lines_and_bom),
+		cmocka_unit_test(test_load_numprocs_and_includes),
+		cmocka_unit_test(test_load_refusals_name_section_and_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
