@@ -16,10 +16,11 @@ test_envelope_roundtrip_and_refusals(void **state)
 	Fleetvisor__V1__Envelope env = FLEETVISOR__V1__ENVELOPE__INIT;
 	Fleetvisor__V1__Hello hello = FLEETVISOR__V1__HELLO__INIT;
 	Fleetvisor__V1__Envelope *got;
+	char node[] = "web-1";
 	struct fv_buf b;
 
 	(void)state;
-	hello.node = (char *)(uintptr_t) "web-1";
+	hello.node = node;
 	env.version = FV_PROTO_VERSION;
 	env.request_id = 42;
 	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_HELLO;
