@@ -1549,8 +1549,11 @@ cfg_load_groups(struct cfg_loader *L)
 	if (rv != 0) {
 		goto out;
 	}
-	qsort(L->cfg->groups, L->cfg->ngroups, sizeof(*L->cfg->groups),
-	    cfg_group_cmp);
+	if (L->cfg->ngroups > 1) {
+		/* qsort's base must not be NULL, even for no elements. */
+		qsort(L->cfg->groups, L->cfg->ngroups, sizeof(*L->cfg->groups),
+		    cfg_group_cmp);
+	}
 	/* 4.2.5 keeps the first of two same-named groups and drops the other
 	 * at run time; refuse the ambiguity instead. */
 	for (size_t i = 0; i < L->cfg->ngroups; i++) {
