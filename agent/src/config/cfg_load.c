@@ -172,13 +172,14 @@ cfg_get(struct cfg_loader *L, const struct cfg_ini_section *sec,
 		*out = fv_xstrdup(raw);
 		return 0;
 	}
-	for (size_t i = 0; i < L->env.n; i++) {
-		cfg_xset(&all, L->env.v[i].name, L->env.v[i].s, L->env.v[i].i,
-		    L->env.v[i].type);
+	/* cfg_expand lets a later entry win, so extra is simply appended. */
+	all.n = L->env.n + (extra != NULL ? extra->n : 0);
+	all.v = fv_xreallocarray(NULL, all.n, sizeof(*all.v));
+	if (L->env.n > 0) {
+		memcpy(all.v, L->env.v, L->env.n * sizeof(*all.v));
 	}
-	for (size_t i = 0; extra != NULL && i < extra->n; i++) {
-		cfg_xset(&all, extra->v[i].name, extra->v[i].s, extra->v[i].i,
-		    extra->v[i].type);
+	if (extra != NULL && extra->n > 0) {
+		memcpy(all.v + L->env.n, extra->v, extra->n * sizeof(*all.v));
 	}
 	what = fv_xasprintf("%s.%s", sec != NULL ? sec->name : "", key);
 	rv = cfg_expand(raw, &all, what, out, L->d);
@@ -1754,6 +1755,7 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 {
 	const struct cfg_cli *cli = L->cli;
 	struct cfg_supervisord *sd = &L->cfg->sd;
+	const struct cfg_server *first_unix = NULL, *last_inet = NULL;
 	long long v;
 	char *path;
 	int lvl;
@@ -1894,34 +1896,22 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 	free(sd->pidfile);
 	sd->pidfile = path;
 	/* Children's SUPERVISOR_SERVER_URL: the first unix server, else the
-	 * last inet server (4.2.5's loop does not break). */
+	 * last inet server (4.2.5's loop over inet servers does not break). */
 	for (size_t i = 0; i < L->cfg->nservers; i++) {
 		const struct cfg_server *sv = &L->cfg->servers[i];
 
-		if (sv->family == CFG_SERVER_UNIX && sd->serverurl == NULL) {
-			sd->serverurl = fv_xasprintf("unix://%s", sv->file);
+		if (sv->family == CFG_SERVER_UNIX && first_unix == NULL) {
+			first_unix = sv;
+		} else if (sv->family == CFG_SERVER_INET) {
+			last_inet = sv;
 		}
 	}
-	for (size_t i = 0; sd->serverurl == NULL && i < L->cfg->nservers; i++) {
-		const struct cfg_server *sv = &L->cfg->servers[i];
-		char *u;
-
-		if (sv->family != CFG_SERVER_INET) {
-			continue;
-		}
-		u = fv_xasprintf("http://%s:%d",
-		    *sv->host != '\0' ? sv->host : "localhost", sv->port);
-		for (size_t j = i + 1; j < L->cfg->nservers; j++) {
-			const struct cfg_server *w = &L->cfg->servers[j];
-
-			if (w->family == CFG_SERVER_INET) {
-				free(u);
-				u = fv_xasprintf("http://%s:%d",
-				    *w->host != '\0' ? w->host : "localhost",
-				    w->port);
-			}
-		}
-		sd->serverurl = u;
+	if (first_unix != NULL) {
+		sd->serverurl = fv_xasprintf("unix://%s", first_unix->file);
+	} else if (last_inet != NULL) {
+		sd->serverurl = fv_xasprintf("http://%s:%d",
+		    *last_inet->host != '\0' ? last_inet->host : "localhost",
+		    last_inet->port);
 	}
 	return 0;
 }
