@@ -153,6 +153,29 @@ test_load_numprocs_and_includes(void **state)
 }
 
 static void
+test_load_without_programs(void **state)
+{
+	char *dir = fv_test_mkdtemp();
+	struct cfg *cfg;
+	struct fv_diag d;
+	char *conf, *json;
+
+	(void)state;
+	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n", dir,
+	    dir);
+	assert_int_equal(load(dir, conf, &cfg, &d), 0);
+	assert_int_equal(cfg->ngroups, 0);
+	assert_null(cfg->sd.serverurl);
+	json = cfg_dump_json(cfg);
+	assert_non_null(strstr(json, "\"groups\":[]"));
+	free(json);
+	cfg_free(cfg);
+	free(conf);
+	fv_test_rmtree(dir);
+	free(dir);
+}
+
+static void
 test_load_refusals_name_section_and_key(void **state)
 {
 	static const struct {
@@ -204,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_ini_errors_name_the_line),
 		cmocka_unit_test(test_ini_long_lines_and_bom),
 		cmocka_unit_test(test_load_numprocs_and_includes),
+		cmocka_unit_test(test_load_without_programs),
 		cmocka_unit_test(test_load_refusals_name_section_and_key),
 	};
 
