@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
+#include "agent.h"
 #include "config/cfg.h"
 
 static const char fv_usage[] =
@@ -70,7 +71,6 @@ main(int argc, char *argv[])
 	struct fv_diag d = { "" };
 	struct cfg *cfg = NULL;
 	char *json;
-	size_t nprocs = 0;
 	int rv, status = 0;
 
 	cfg_cli_init(&cli);
@@ -113,18 +113,9 @@ main(int argc, char *argv[])
 		free(json);
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->warnings.n; i++) {
-		fprintf(stderr, "%s: warning: %s\n", prog, cfg->warnings.v[i]);
-	}
-	for (size_t i = 0; i < cfg->ngroups; i++) {
-		nprocs += cfg->groups[i].nprocs;
-	}
-	fprintf(stderr,
-	    "%s: %s: configuration is valid (%zu groups, %zu processes); "
-	    "this build reads configurations only: process supervision is "
-	    "not implemented yet\n",
-	    prog, cfg->configfile, cfg->ngroups, nprocs);
-	status = 1;
+	/* The agent logs the parse warnings itself, as 4.2.5 does. */
+	status = agent_main(prog, &cli, cfg);
+	cfg = NULL;
 out:
 	cfg_free(cfg);
 	cfg_cli_fini(&cli);

@@ -1,0 +1,310 @@
+/*
+ * The daemon's life: supervisord 4.2.5's main() loop and Supervisor.run()
+ * on one libuv loop. It owns the loop, the signal handles, the pidfile
+ * lock, the main log and the process table, and the order in which they
+ * are set up and torn down. It never blocks the loop and never lets a
+ * reload apply a configuration that does not load: the new one is read
+ * and checked before anything is stopped.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "daemon.h"
+#include "log/mainlog.h"
+#include "process/proc.h"
+
+extern char **environ;
+
+static const int agent_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP,
+	SIGUSR2, SIGCHLD };
+
+static int
+agent_usage_error(const struct agent *a, const char *msg)
+{
+	fprintf(stderr, "Error: %s\nFor help, use %s -h\n", msg, a->prog);
+	return 2;
+}
+
+static void
+agent_on_stopped(void *arg)
+{
+	struct agent *a = arg;
+
+	/* Every process is down: leave uv_run() (4.2.5 ExitNow). */
+	uv_stop(&a->loop);
+}
+
+static void
+agent_request_reload(struct agent *a)
+{
+	struct fv_diag d = { "" };
+	struct cfg *next = NULL;
+	char sb[32];
+
+	if (a->sv.mood == SV_SHUTDOWN) {
+		mainlog_log(a->log, MAINLOG_WARN,
+		    "ignored %s indicating restart request (shutdown in "
+		    "progress)",
+		    proc_signame(SIGHUP, sb, sizeof(sb)));
+		return;
+	}
+	if (a->sv.stopping) {
+		return; /* a restart is already under way */
+	}
+	mainlog_log(a->log, MAINLOG_WARN, "received %s indicating restart request",
+	    proc_signame(SIGHUP, sb, sizeof(sb)));
+	/* 4.2.5 stops everything, then dies if the new file is bad. We read
+	 * it first and keep running on the old one if it does not load. */
+	if (cfg_load(a->cli, &next, &d) != 0) {
+		mainlog_log(a->log, MAINLOG_ERRO,
+		    "restart refused, still running the previous "
+		    "configuration: %s",
+		    d.msg);
+		return;
+	}
+	cfg_free(a->next_cfg);
+	a->next_cfg = next;
+	supervisor_stop_all(&a->sv, SV_RESTARTING, agent_on_stopped, a);
+}
+
+static void
+agent_on_signal(uv_signal_t *h, int signum)
+{
+	struct agent *a = h->data;
+	char sb[32];
+
+	switch (signum) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		mainlog_log(a->log, MAINLOG_WARN,
+		    "received %s indicating exit request",
+		    proc_signame(signum, sb, sizeof(sb)));
+		supervisor_stop_all(&a->sv, SV_SHUTDOWN, agent_on_stopped, a);
+		break;
+	case SIGHUP:
+		agent_request_reload(a);
+		break;
+	case SIGUSR2:
+		mainlog_log(a->log, MAINLOG_INFO,
+		    "received %s indicating log reopen request",
+		    proc_signame(signum, sb, sizeof(sb)));
+		mainlog_log(a->log, MAINLOG_INFO, "supervisord logreopen");
+		mainlog_reopen(a->log);
+		supervisor_reopen_logs(&a->sv);
+		break;
+	case SIGCHLD:
+		mainlog_log(a->log, MAINLOG_DEBG,
+		    "received %s indicating a child quit",
+		    proc_signame(signum, sb, sizeof(sb)));
+		supervisor_reap(&a->sv);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+agent_signals_start(struct agent *a)
+{
+	for (size_t i = 0; i < nitems(agent_signals); i++) {
+		uv_signal_init(&a->loop, &a->sigs[i]);
+		a->sigs[i].data = a;
+		uv_signal_start(&a->sigs[i], agent_on_signal, agent_signals[i]);
+	}
+	a->nsigs = (int)nitems(agent_signals);
+}
+
+static void
+agent_signals_stop(struct agent *a)
+{
+	for (int i = 0; i < a->nsigs; i++) {
+		uv_close((uv_handle_t *)&a->sigs[i], NULL);
+	}
+	a->nsigs = 0;
+}
+
+static void
+agent_log_lines(struct agent *a, int level, const struct fv_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		mainlog_log(a->log, level, "%s", v->v[i]);
+	}
+}
+
+/* Before the main log exists, what 4.2.5 calls usage(): stderr, exit 2. */
+static int
+agent_prepare_process(struct agent *a, struct fv_strv *crit,
+    struct fv_strv *infos)
+{
+	const struct cfg_supervisord *sd = &a->cfg->sd;
+	struct fv_diag d = { "" };
+
+	if (daemon_set_uid(sd->uid, crit, infos, &d) != 0) {
+		return agent_usage_error(a, d.msg);
+	}
+	if (a->first &&
+	    daemon_set_rlimits(sd->minfds, sd->minprocs, infos, &d) != 0) {
+		return agent_usage_error(a, d.msg);
+	}
+	if (a->lock_fd < 0 || strcmp(a->lock_path, sd->pidfile) != 0) {
+		int fd;
+
+		if (daemon_lock_pidfile(sd->pidfile, &fd, &d) != 0) {
+			return agent_usage_error(a, d.msg);
+		}
+		if (a->lock_fd >= 0) {
+			unlink(a->lock_path);
+			close(a->lock_fd);
+		}
+		free(a->lock_path);
+		a->lock_fd = fd;
+		a->lock_path = fv_xstrdup(sd->pidfile);
+	}
+	return 0;
+}
+
+static int
+agent_open_log(struct agent *a)
+{
+	const struct cfg_supervisord *sd = &a->cfg->sd;
+	struct fv_diag d = { "" };
+
+	a->log = mainlog_new(sd->loglevel, sd->nodaemon && !sd->silent);
+	if (mainlog_open_file(a->log, &a->loop, sd->logfile,
+		sd->logfile_maxbytes, sd->logfile_backups, &d) != 0) {
+		mainlog_close(a->log);
+		a->log = NULL;
+		return agent_usage_error(a, d.msg);
+	}
+	return 0;
+}
+
+/* One run: 4.2.5's Supervisor.main() and run(), until stopped. */
+static int
+agent_run_once(struct agent *a)
+{
+	const struct cfg_supervisord *sd = &a->cfg->sd;
+	struct fv_strv crit = { 0 }, infos = { 0 }, warns = { 0 };
+	struct fv_diag d = { "" };
+	int status;
+
+	if ((status = agent_prepare_process(a, &crit, &infos)) != 0) {
+		goto out;
+	}
+	uv_loop_init(&a->loop);
+	if ((status = agent_open_log(a)) != 0) {
+		goto out_loop;
+	}
+	agent_log_lines(a, MAINLOG_CRIT, &crit);
+	agent_log_lines(a, MAINLOG_WARN, &a->cfg->warnings);
+	agent_log_lines(a, MAINLOG_INFO, &a->cfg->infos);
+	agent_log_lines(a, MAINLOG_INFO, &infos);
+	if (!sd->nocleanup) {
+		daemon_clear_autochildlogs(sd->childlogdir, sd->identifier,
+		    &warns);
+		agent_log_lines(a, MAINLOG_WARN, &warns);
+	}
+	supervisor_init(&a->sv, &a->loop, a->log, a->cfg, environ);
+	if (supervisor_add_groups(&a->sv, &d) != 0) {
+		mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
+		status = a->daemonized ? 2 : agent_usage_error(a, d.msg);
+		goto out_sv;
+	}
+	if (!sd->nodaemon && a->first) {
+		char *dir_msg = NULL;
+		bool dir_ok;
+
+		mainlog_flush_sync(a->log);
+		if (daemon_fork(sd->directory, sd->umask, &dir_msg, &dir_ok,
+			&d) != 0) {
+			mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
+			status = 2;
+			goto out_sv;
+		}
+		/* The child: libuv's kernel state must be made anew. */
+		uv_loop_fork(&a->loop);
+		a->daemonized = true;
+		mainlog_log(a->log, MAINLOG_INFO, "daemonizing the supervisord "
+					     "process");
+		if (dir_msg != NULL) {
+			mainlog_log(a->log, dir_ok ? MAINLOG_INFO : MAINLOG_CRIT, "%s",
+			    dir_msg);
+			free(dir_msg);
+		}
+	}
+	agent_signals_start(a);
+	if (daemon_write_pidfile(a->lock_fd, getpid()) != 0) {
+		mainlog_log(a->log, MAINLOG_CRIT, "could not write pidfile %s",
+		    sd->pidfile);
+	} else {
+		mainlog_log(a->log, MAINLOG_INFO, "supervisord started with pid %d",
+		    (int)getpid());
+	}
+	supervisor_start(&a->sv);
+	uv_run(&a->loop, UV_RUN_DEFAULT);
+	status = 0;
+	if (a->sv.mood == SV_SHUTDOWN) {
+		/* A shutdown request overrides a restart under way. */
+		cfg_free(a->next_cfg);
+		a->next_cfg = NULL;
+	}
+	agent_signals_stop(a);
+out_sv:
+	supervisor_flush_logs(&a->sv);
+	supervisor_fini(&a->sv);
+	if (a->log != NULL) {
+		mainlog_flush_sync(a->log);
+		mainlog_close(a->log);
+		a->log = NULL;
+	}
+out_loop:
+	/* Let every close callback run, then release the loop. */
+	uv_run(&a->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&a->loop);
+out:
+	fv_strv_free(&crit);
+	fv_strv_free(&infos);
+	fv_strv_free(&warns);
+	return status;
+}
+
+int
+agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
+{
+	struct agent a = { .prog = prog, .cli = cli, .cfg = cfg,
+		.lock_fd = -1, .first = true };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int status;
+
+	daemon_ensure_stdio();
+	/* Writes to a closed pipe or socket must fail with EPIPE. */
+	sigaction(SIGPIPE, &ign, NULL);
+	for (;;) {
+		status = agent_run_once(&a);
+		if (status != 0 || a.next_cfg == NULL) {
+			break;
+		}
+		cfg_free(a.cfg);
+		a.cfg = a.next_cfg;
+		a.next_cfg = NULL;
+		a.first = false;
+	}
+	if (a.lock_fd >= 0) {
+		/* Unlink while still holding the lock: a new agent can
+		 * only lock the file a new path entry names. */
+		unlink(a.lock_path);
+		close(a.lock_fd);
+	}
+	free(a.lock_path);
+	cfg_free(a.cfg);
+	cfg_free(a.next_cfg);
+	return status;
+}

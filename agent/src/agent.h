@@ -1,0 +1,42 @@
+#ifndef FV_AGENT_H
+#define FV_AGENT_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config/cfg.h"
+#include "process/supervisor.h"
+
+/*
+ * The daemon: one libuv loop, the signals, the pidfile, the main log and
+ * the process table, run and re-run (SIGHUP) as supervisord 4.2.5's main()
+ * and Supervisor.run() do.
+ */
+
+struct mainlog;
+
+struct agent {
+	const char *prog;	   /* argv[0], borrowed */
+	const struct cfg_cli *cli; /* borrowed */
+	struct cfg *cfg;	   /* owned: the configuration in force */
+	struct cfg *next_cfg;	   /* owned: validated, for the reload */
+	uv_loop_t loop;
+	struct mainlog *log; /* owned */
+	struct supervisor sv;
+	uv_signal_t sigs[6];
+	int nsigs;
+	int lock_fd;	    /* the locked pidfile, or -1 */
+	char *lock_path;    /* its path */
+	bool first;	    /* the first run, not a reload */
+	bool daemonized;
+	int exit_status;
+};
+
+/*
+ * agent_main runs the daemon with cfg (taken) until a shutdown request,
+ * re-reading the configuration on SIGHUP. Returns the process exit status:
+ * 0 after an orderly shutdown, 2 for a start-up error (4.2.5's usage()).
+ */
+int agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg);
+
+#endif

@@ -1,0 +1,103 @@
+#ifndef FV_PROCESS_PROC_H
+#define FV_PROCESS_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "config/cfg.h"
+#include "event/evbus.h"
+#include "process/proc_fsm.h"
+#include "process/proc_tree.h"
+
+/*
+ * One supervised process: its state machine, its child, the pipes of its
+ * stdout and stderr and where they go. A proc belongs to a proc_group,
+ * which belongs to the supervisor.
+ */
+
+struct supervisor;
+struct proc_group;
+struct proc;
+struct logfile;
+struct proc_pipe;
+struct proc_chan_state; /* ANSI stripping and capture, per channel */
+
+/* One output channel of a process; lives as long as the proc. */
+struct proc_chan {
+	struct proc *proc; /* borrowed: the owner */
+	enum evbus_channel channel;
+	const struct cfg_logcfg *cfg; /* borrowed */
+	struct proc_pipe *pipe;	      /* the current child's, or NULL */
+	struct logfile *log;	      /* NULL: not open, or NONE */
+	char *logpath;		      /* AUTO made concrete; NULL: none */
+	struct proc_chan_state *state;
+	bool paused; /* the log asked us to stop reading */
+	char *rbuf;  /* read buffer, PROC_READ_CHUNK bytes */
+};
+
+struct proc {
+	struct supervisor *sv;	       /* borrowed */
+	struct proc_group *group;      /* borrowed: the owner */
+	const struct cfg_process *cfg; /* borrowed from the group's config */
+	struct proc_policy pol;
+	struct proc_fsm fsm;
+	pid_t pid;    /* 0: no child */
+	int stdin_fd; /* our end of the child's stdin, or -1 */
+	uv_timer_t timer;
+	struct proc_chan out, err;
+	char *spawnerr;		/* the last spawn error, or NULL */
+	struct proc_tree tree;	/* descendants seen while stopping */
+	int64_t laststart_wall; /* seconds since the epoch, 0: never */
+	int64_t laststop_wall;
+	unsigned open_handles; /* the timer and live pipes */
+	bool closing;	       /* proc_close() was called */
+};
+
+/* proc_new makes a STOPPED process for pc (borrowed; must outlive it). */
+struct proc *proc_new(struct supervisor *sv, struct proc_group *group,
+    const struct cfg_process *pc);
+
+/* proc_close stops the timer and pipes and frees p once they are closed.
+ * The child, if any, must already be gone. */
+void proc_close(struct proc *p);
+
+/* proc_start requests a start (STOPPED/EXITED/FATAL/BACKOFF -> STARTING).
+ * Returns FV_ESTATE when the state does not allow it. */
+int proc_start(struct proc *p);
+
+/* proc_stop requests an administrative stop. FV_ESTATE when not running. */
+int proc_stop(struct proc *p);
+
+/* proc_give_up moves a BACKOFF process to FATAL (stop-all). */
+void proc_give_up(struct proc *p);
+
+/* proc_on_reaped hands p its child's wait status: drains the pipes first,
+ * so no byte the child wrote is lost, then runs the state machine. */
+void proc_on_reaped(struct proc *p, int wstatus);
+
+/* proc_reevaluate re-arms the timer after the supervisor's mood changed. */
+void proc_reevaluate(struct proc *p);
+
+/* proc_reopen_logs reopens both channels' log files (SIGUSR2). */
+void proc_reopen_logs(struct proc *p);
+
+/* proc_flush_logs writes pending log bytes now (at exit). */
+void proc_flush_logs(struct proc *p);
+
+/* proc_state returns the current state. */
+enum proc_state proc_state(const struct proc *p);
+
+/* proc_name returns the process name (borrowed). */
+const char *proc_name(const struct proc *p);
+
+/* proc_exit_desc describes a wait status as 4.2.5's decode_wait_status:
+ * "exit status 1", "terminated by SIGTERM (core dumped)". *es gets the
+ * exit status or -1. Returns a new string. */
+char *proc_exit_desc(int wstatus, int *es);
+
+/* proc_signame returns "SIGTERM" or "signal 77" (4.2.5 signame) in buf. */
+const char *proc_signame(int sig, char *buf, size_t bufsz);
+
+#endif

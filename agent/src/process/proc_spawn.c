@@ -1,0 +1,496 @@
+/*
+ * Fork and exec of a supervised child, as supervisord 4.2.5 does it. This
+ * module owns the preparation of a spawn (command resolution, environment,
+ * identity) and the code that runs between fork() and execve(). That code
+ * must never allocate, take a lock or call anything that is not
+ * async-signal-safe: libuv's thread pool may hold locks at fork time.
+ */
+#include "process/proc_spawn.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "config/cfg_expand.h"
+#include "config/cfg_shlex.h"
+
+const char *
+proc_errno_name(int err)
+{
+	const char *s = strerrorname_np(err);
+
+	return s != NULL ? s : "EUNKNOWN";
+}
+
+/* "BEFORE 'file'AFTER", the file quoted as Python's %r does. */
+static char *
+proc_spawn_errf(const char *before, const char *s, const char *after)
+{
+	char *r = cfg_py_repr(s);
+	char *m = fv_xasprintf("%s%s%s", before, r, after);
+
+	free(r);
+	return m;
+}
+
+/* 4.2.5 get_path(): supervisord's own $PATH, or a fixed default. */
+static void
+proc_spawn_path(char *const *env, struct fv_strv *dirs)
+{
+	const char *path = NULL;
+
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+		if (strncmp(env[i], "PATH=", 5) == 0) {
+			path = env[i] + 5;
+		}
+	}
+	if (path == NULL || *path == '\0') {
+		fv_strv_push(dirs, "/bin");
+		fv_strv_push(dirs, "/usr/bin");
+		fv_strv_push(dirs, "/usr/local/bin");
+		return;
+	}
+	for (const char *p = path;; p++) {
+		const char *e = strchr(p, ':');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		fv_strv_push_take(dirs, fv_xstrndup(p, n));
+		if (e == NULL) {
+			break;
+		}
+		p = e;
+	}
+}
+
+/* os.path.join(dir, program) */
+static char *
+proc_spawn_join(const char *dir, const char *prog)
+{
+	size_t n = strlen(dir);
+
+	if (n == 0) {
+		return fv_xstrdup(prog);
+	}
+	return fv_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/",
+	    prog);
+}
+
+/* get_execv_args() and check_execv_args(). */
+static int
+proc_spawn_resolve(const char *program, char *const *env, char **filename,
+    char **errmsg)
+{
+	struct stat st;
+	bool found = false;
+
+	if (strchr(program, '/') != NULL) {
+		*filename = fv_xstrdup(program);
+		found = stat(program, &st) == 0;
+	} else {
+		struct fv_strv dirs = { 0 };
+
+		proc_spawn_path(env, &dirs);
+		for (size_t i = 0; i < dirs.n && !found; i++) {
+			char *cand = proc_spawn_join(dirs.v[i], program);
+
+			if (stat(cand, &st) == 0) {
+				*filename = cand;
+				found = true;
+			} else {
+				free(cand);
+			}
+		}
+		fv_strv_free(&dirs);
+		if (!found) {
+			*filename = fv_xstrdup(program);
+		}
+	}
+	if (!found) {
+		*errmsg = proc_spawn_errf("can't find command ", *filename, "");
+	} else if (S_ISDIR(st.st_mode)) {
+		*errmsg = proc_spawn_errf("command at ", *filename,
+		    " is a directory");
+	} else if ((st.st_mode & 0111) == 0) {
+		*errmsg = proc_spawn_errf("command at ", *filename,
+		    " is not executable");
+	} else if (access(*filename, X_OK) != 0) {
+		*errmsg = proc_spawn_errf("no permission to run command ",
+		    *filename, "");
+	} else {
+		return 0;
+	}
+	free(*filename);
+	*filename = NULL;
+	return -1;
+}
+
+/* drop_privileges(), decided in the parent. */
+static void
+proc_spawn_ident(const struct cfg_process *pc, struct proc_spawn_req *req)
+{
+	struct passwd *pw;
+	int n = 16;
+
+	req->ident = PROC_IDENT_KEEP;
+	req->cfg_uid = pc->uid;
+	if (pc->uid < 0) {
+		return;
+	}
+	if ((pw = getpwuid((uid_t)pc->uid)) == NULL) {
+		req->ident = PROC_IDENT_FAIL;
+		req->fail_msg = fv_xasprintf("Can't find uid %ld", pc->uid);
+		return;
+	}
+	if (getuid() == (uid_t)pc->uid) {
+		return;
+	}
+	if (getuid() != 0) {
+		req->ident = PROC_IDENT_FAIL;
+		req->fail_msg = fv_xstrdup("Can't drop privilege as nonroot user");
+		return;
+	}
+	req->ident = PROC_IDENT_SWITCH;
+	req->uid = pw->pw_uid;
+	req->gid = pw->pw_gid;
+	/* initgroups(): the primary gid first, then every group that lists
+	 * the user, as 4.2.5 builds its setgroups() list. */
+	req->groups = fv_xreallocarray(NULL, (size_t)n, sizeof(gid_t));
+	while (getgrouplist(pw->pw_name, pw->pw_gid, req->groups, &n) < 0) {
+		req->groups = fv_xreallocarray(req->groups, (size_t)n,
+		    sizeof(gid_t));
+	}
+	req->ngroups = n;
+}
+
+static char **
+proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
+{
+	struct fv_kvmap env = { 0 };
+	const char *url;
+	char **envp;
+
+	for (size_t i = 0; ctx->environ != NULL && ctx->environ[i] != NULL;
+	     i++) {
+		const char *eq = strchr(ctx->environ[i], '=');
+		char *k;
+
+		if (eq == NULL) {
+			continue;
+		}
+		k = fv_xstrndup(ctx->environ[i], (size_t)(eq - ctx->environ[i]));
+		fv_kvmap_set(&env, k, eq + 1);
+		free(k);
+	}
+	fv_kvmap_set(&env, "SUPERVISOR_ENABLED", "1");
+	url = pc->serverurl != NULL ? pc->serverurl : ctx->serverurl;
+	if (url != NULL && *url != '\0') {
+		fv_kvmap_set(&env, "SUPERVISOR_SERVER_URL", url);
+	}
+	fv_kvmap_set(&env, "SUPERVISOR_PROCESS_NAME", pc->name);
+	if (ctx->group_name != NULL) {
+		fv_kvmap_set(&env, "SUPERVISOR_GROUP_NAME", ctx->group_name);
+	}
+	fv_kvmap_update(&env, &pc->environment);
+	envp = fv_xreallocarray(NULL, env.n + 1, sizeof(*envp));
+	for (size_t i = 0; i < env.n; i++) {
+		envp[i] = fv_xasprintf("%s=%s", env.v[i].key, env.v[i].val);
+	}
+	envp[env.n] = NULL;
+	fv_kvmap_free(&env);
+	return envp;
+}
+
+int
+proc_spawn_prepare(const struct cfg_process *pc,
+    const struct proc_spawn_ctx *ctx, struct proc_spawn_req *req,
+    char **errmsg)
+{
+	struct fv_strv words = { 0 };
+	struct fv_diag d = { "" };
+
+	*req = (struct proc_spawn_req){ .umask = -1, .fd_in = -1,
+		.fd_out = -1, .fd_err = -1 };
+	*errmsg = NULL;
+	if (cfg_command_split(pc->command, &words, &d) != 0) {
+		char *r = cfg_py_repr(pc->command);
+
+		*errmsg = fv_xasprintf("can't parse command %s: %s", r, d.msg);
+		free(r);
+		fv_strv_free(&words);
+		return -1;
+	}
+	if (words.n == 0) {
+		*errmsg = fv_xstrdup("command is empty");
+		fv_strv_free(&words);
+		return -1;
+	}
+	if (proc_spawn_resolve(words.v[0], ctx->environ, &req->filename,
+		errmsg) != 0) {
+		fv_strv_free(&words);
+		return -1;
+	}
+	req->argv = fv_xreallocarray(NULL, words.n + 1, sizeof(char *));
+	for (size_t i = 0; i < words.n; i++) {
+		req->argv[i] = words.v[i];
+	}
+	req->argv[words.n] = NULL;
+	free(words.v);
+	req->envp = proc_spawn_envp(pc, ctx);
+	req->directory = pc->directory != NULL ? fv_xstrdup(pc->directory) :
+						 NULL;
+	req->umask = pc->umask >= 0 ? (int)pc->umask : -1;
+	proc_spawn_ident(pc, req);
+	return 0;
+}
+
+static void
+proc_spawn_strv_free(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+		free(v[i]);
+	}
+	free(v);
+}
+
+void
+proc_spawn_req_fini(struct proc_spawn_req *req)
+{
+	free(req->filename);
+	proc_spawn_strv_free(req->argv);
+	proc_spawn_strv_free(req->envp);
+	free(req->directory);
+	free(req->groups);
+	free(req->fail_msg);
+	*req = (struct proc_spawn_req){ .umask = -1, .fd_in = -1,
+		.fd_out = -1, .fd_err = -1 };
+}
+
+/*
+ * The child side. Only async-signal-safe calls from here on: strlen and
+ * memcpy into a stack buffer, write, dup2, and friends.
+ */
+struct proc_child_msg {
+	char buf[1024];
+	size_t len;
+};
+
+static void
+proc_child_add(struct proc_child_msg *m, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > sizeof(m->buf) - 1 - m->len) {
+		n = sizeof(m->buf) - 1 - m->len;
+	}
+	memcpy(m->buf + m->len, s, n);
+	m->len += n;
+}
+
+static void
+proc_child_ltoa(long v, char *out, size_t outsz)
+{
+	char tmp[24];
+	size_t i = 0, j = 0;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do {
+		tmp[i++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0 && i < sizeof(tmp));
+	if (v < 0 && j < outsz - 1) {
+		out[j++] = '-';
+	}
+	while (i > 0 && j < outsz - 1) {
+		out[j++] = tmp[--i];
+	}
+	out[j] = '\0';
+}
+
+static void
+proc_child_write(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Report "couldn't ..." on stderr (the process's stderr log, as 4.2.5) and
+ * through the error pipe, then exit 127 as 4.2.5's finally clause does. */
+__attribute__((noreturn)) static void
+proc_child_fail(int errfd, struct proc_child_msg *m)
+{
+	static const char tail[] =
+	    "supervisor: child process was not spawned\n";
+
+	proc_child_write(2, "supervisor: ", 12);
+	proc_child_write(2, m->buf, m->len);
+	proc_child_write(errfd, m->buf, m->len);
+	proc_child_write(2, tail, sizeof(tail) - 1);
+	_exit(127);
+}
+
+__attribute__((noreturn)) static void
+proc_child_run(const struct proc_spawn_req *req, int errfd)
+{
+	struct proc_child_msg m = { .len = 0 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	char num[24];
+	sigset_t none;
+	int in = req->fd_in, out = req->fd_out;
+	int err = req->fd_err >= 0 ? req->fd_err : req->fd_out;
+
+	/* Handlers installed by libuv must not run here: they would write
+	 * into the parent's signal pipe. Back to defaults, then unblock.
+	 * SIGPIPE and SIGXFSZ stay ignored: a Python supervisord ignores
+	 * them and its children inherit that (seen in /proc/PID/status of
+	 * 4.2.5's children), so programs behave the same under us. */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP) {
+			continue;
+		}
+		sigaction(sig, sig == SIGPIPE || sig == SIGXFSZ ? &ign : &dfl,
+		    NULL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* setpgrp(): signals sent to supervisord's group (a Ctrl-C in
+	 * the foreground) do not reach the children. */
+	setpgid(0, 0);
+
+	if (in >= 0 && in != 0) {
+		dup2(in, 0);
+	}
+	if (out != 1) {
+		dup2(out, 1);
+	}
+	if (err != 2) {
+		dup2(err, 2);
+	}
+	if (errfd != 3) {
+		dup2(errfd, 3);
+		errfd = 3;
+	}
+	fcntl(errfd, F_SETFD, FD_CLOEXEC);
+	if (in >= 0) {
+		fcntl(0, F_SETFD, 0);
+	}
+	fcntl(1, F_SETFD, 0);
+	fcntl(2, F_SETFD, 0);
+	close_range(4, ~0U, 0);
+
+	if (req->ident != PROC_IDENT_KEEP) {
+		const char *why = req->fail_msg;
+
+		if (req->ident == PROC_IDENT_SWITCH) {
+			if (setgroups((size_t)req->ngroups, req->groups) != 0) {
+				why = "Could not set groups of effective user";
+			} else if (setgid(req->gid) != 0) {
+				why = "Could not set group id of effective user";
+			} else if (setuid(req->uid) != 0) {
+				why = "Could not set user id of effective user";
+			}
+		}
+		if (why != NULL) {
+			proc_child_ltoa(req->cfg_uid, num, sizeof(num));
+			proc_child_add(&m, "couldn't setuid to ");
+			proc_child_add(&m, num);
+			proc_child_add(&m, ": ");
+			proc_child_add(&m, why);
+			proc_child_add(&m, "\n");
+			proc_child_fail(errfd, &m);
+		}
+	}
+	if (req->directory != NULL && chdir(req->directory) != 0) {
+		proc_child_add(&m, "couldn't chdir to ");
+		proc_child_add(&m, req->directory);
+		proc_child_add(&m, ": ");
+		proc_child_add(&m, proc_errno_name(errno));
+		proc_child_add(&m, "\n");
+		proc_child_fail(errfd, &m);
+	}
+	if (req->umask >= 0) {
+		umask((mode_t)req->umask);
+	}
+	execve(req->filename, req->argv, req->envp);
+	proc_child_add(&m, "couldn't exec ");
+	proc_child_add(&m, req->argv[0]);
+	proc_child_add(&m, ": ");
+	proc_child_add(&m, proc_errno_name(errno));
+	proc_child_add(&m, "\n");
+	proc_child_fail(errfd, &m);
+}
+
+pid_t
+proc_spawn_fork(const struct proc_spawn_req *req, char **child_err)
+{
+	sigset_t all, old;
+	int ep[2];
+	pid_t pid;
+	char buf[1024];
+	size_t len = 0;
+
+	*child_err = NULL;
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		return -errno;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(ep[0]);
+		proc_child_run(req, ep[1]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(ep[1]);
+	if (pid < 0) {
+		int e = errno;
+
+		close(ep[0]);
+		return -e;
+	}
+	/* EOF once execve succeeded (close-on-exec), or the reason. The
+	 * child only makes system calls before that, so this is short. */
+	for (;;) {
+		ssize_t n = read(ep[0], buf + len, sizeof(buf) - 1 - len);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+		if (len == sizeof(buf) - 1) {
+			break;
+		}
+	}
+	close(ep[0]);
+	if (len > 0) {
+		while (len > 0 && buf[len - 1] == '\n') {
+			len--;
+		}
+		*child_err = fv_xstrndup(buf, len);
+	}
+	return pid;
+}

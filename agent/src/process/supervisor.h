@@ -1,0 +1,121 @@
+#ifndef FV_PROCESS_SUPERVISOR_H
+#define FV_PROCESS_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "config/cfg.h"
+#include "event/evbus.h"
+#include "log/mainlog.h"
+#include "process/proc.h"
+
+/*
+ * The process table of the agent: groups of processes built from a
+ * configuration, the pid map the reaper uses, the supervisor's mood and
+ * the ordered stop of 4.2.5's shutdown and restart. It lives on the loop
+ * thread; everything else (signals, sockets, the daemon) is agent.c's.
+ */
+
+struct mainlog;
+
+/* 4.2.5's SupervisorStates: the wire values of getState(). */
+enum sv_mood {
+	SV_FATAL = 2,
+	SV_RUNNING = 1,
+	SV_RESTARTING = 0,
+	SV_SHUTDOWN = -1,
+};
+
+struct proc_group {
+	struct supervisor *sv;	     /* borrowed */
+	const struct cfg_group *cfg; /* borrowed */
+	struct proc **procs;	     /* owned, in config order */
+	size_t nprocs;
+	int fcgi_fd; /* the shared FastCGI socket, or -1 */
+};
+
+struct sv_pid {
+	pid_t pid;
+	struct proc *proc; /* borrowed */
+};
+
+typedef void supervisor_stopped_fn(void *arg);
+
+struct supervisor {
+	uv_loop_t *loop;      /* borrowed */
+	struct mainlog *log;  /* borrowed */
+	const struct cfg *cfg; /* borrowed */
+	char *const *environ; /* borrowed: supervisord's own environment */
+	struct evbus bus;
+	struct proc_group **groups; /* owned, sorted by (priority, name) */
+	size_t ngroups;
+	enum sv_mood mood;
+	bool stopping;
+	struct proc_group **stop_groups; /* a stack: the top stops first */
+	size_t nstop_groups;
+	uint64_t last_shutdown_report_ms;
+	bool reported_once;
+	uv_timer_t report_timer;
+	bool report_timer_open;
+	struct sv_pid *pids;
+	size_t npids, pidcap;
+	supervisor_stopped_fn *on_stopped;
+	void *on_stopped_arg;
+	bool stopped_notified;
+	unsigned stop_depth; /* re-entry guard of the stop logic */
+};
+
+/* supervisor_init prepares an empty table (mood RUNNING, no groups). */
+void supervisor_init(struct supervisor *sv, uv_loop_t *loop,
+    struct mainlog *log, const struct cfg *cfg, char *const *environ);
+
+/*
+ * supervisor_add_groups builds every group of sv->cfg: AUTO log names,
+ * FastCGI sockets. On error nothing is left half-built and d says what.
+ */
+int supervisor_add_groups(struct supervisor *sv, struct fv_diag *d);
+
+/* supervisor_start lets processes start (autostart) from now on. */
+void supervisor_start(struct supervisor *sv);
+
+/*
+ * supervisor_stop_all begins 4.2.5's ordered stop (groups in reverse
+ * priority, one group at a time) with mood SHUTDOWN or RESTARTING and
+ * calls done(arg) once every process is stopped. A second call only
+ * changes nothing but a RESTARTING to SHUTDOWN mood.
+ */
+void supervisor_stop_all(struct supervisor *sv, enum sv_mood mood,
+    supervisor_stopped_fn *done, void *arg);
+
+/* supervisor_reap collects every exited child (SIGCHLD). */
+void supervisor_reap(struct supervisor *sv);
+
+/* supervisor_reopen_logs reopens every child log (SIGUSR2). */
+void supervisor_reopen_logs(struct supervisor *sv);
+
+/* supervisor_flush_logs writes every pending child log byte now. */
+void supervisor_flush_logs(struct supervisor *sv);
+
+/* supervisor_fini frees the groups; every process must be stopped. */
+void supervisor_fini(struct supervisor *sv);
+
+/* supervisor_log writes a line to the main log. */
+void supervisor_log(struct supervisor *sv, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* supervisor_log_enabled tells whether level would be written. */
+bool supervisor_log_enabled(const struct supervisor *sv, int level);
+
+/* supervisor_now_ms is the monotonic clock of every timer decision. */
+uint64_t supervisor_now_ms(struct supervisor *sv);
+
+/* For proc.c: the pid map and the state-change hook. */
+void supervisor_pid_add(struct supervisor *sv, pid_t pid, struct proc *p);
+void supervisor_pid_remove(struct supervisor *sv, pid_t pid);
+void supervisor_on_state(struct supervisor *sv, struct proc *p);
+bool supervisor_may_start(const struct supervisor *sv);
+struct proc *supervisor_pid_find(struct supervisor *sv, pid_t pid);
+
+#endif
