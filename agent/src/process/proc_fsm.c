@@ -237,7 +237,11 @@ proc_fsm_apply(struct proc_fsm *f, const struct proc_edge *e,
 		f->laststart_ms = now_ms;
 		break;
 	case PEF_SPAWNED:
+		/* startsecs count from the fork's return, not from the
+		 * request: the "spawned" line is logged then, and a slow fork
+		 * must not shorten the window. */
 		f->has_pid = true;
+		f->laststart_ms = now_ms;
 		f->delay_ms = now_ms + pol->startsecs_ms;
 		break;
 	case PEF_RUNNING:

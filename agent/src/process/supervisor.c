@@ -24,13 +24,13 @@
 
 void
 supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
-    const struct cfg *cfg, char *const *environ)
+    const struct cfg *cfg, char *const *envp)
 {
 	*sv = (struct supervisor){
 		.loop = loop,
 		.log = log,
 		.cfg = cfg,
-		.environ = environ,
+		.environ = envp,
 		.mood = SV_RUNNING,
 	};
 	evbus_init(&sv->bus);
@@ -55,6 +55,10 @@ supervisor_log_enabled(const struct supervisor *sv, int level)
 uint64_t
 supervisor_now_ms(struct supervisor *sv)
 {
+	/* Fresh, not the loop iteration's cached time: a fork or a burst
+	 * of output may have taken a while since the iteration began, and
+	 * timers armed right after must count from now. */
+	uv_update_time(sv->loop);
 	return uv_now(sv->loop);
 }
 

@@ -69,7 +69,7 @@ struct supervisor {
 
 /* supervisor_init prepares an empty table (mood RUNNING, no groups). */
 void supervisor_init(struct supervisor *sv, uv_loop_t *loop,
-    struct mainlog *log, const struct cfg *cfg, char *const *environ);
+    struct mainlog *log, const struct cfg *cfg, char *const *envp);
 
 /*
  * supervisor_add_groups builds every group of sv->cfg: AUTO log names,
