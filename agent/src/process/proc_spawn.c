@@ -7,6 +7,7 @@
  */
 #include "process/proc_spawn.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -249,6 +250,7 @@ proc_spawn_prepare(const struct cfg_process *pc,
 	req->directory = pc->directory != NULL ? fv_xstrdup(pc->directory) :
 						 NULL;
 	req->umask = pc->umask >= 0 ? (int)pc->umask : -1;
+	req->parent = getpid();
 	proc_spawn_ident(pc, req);
 	return 0;
 }
@@ -378,6 +380,7 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 	 * the foreground) do not reach the children. */
 	setpgid(0, 0);
 
+
 	if (in >= 0 && in != 0) {
 		dup2(in, 0);
 	}
@@ -420,6 +423,15 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 			proc_child_add(&m, "\n");
 			proc_child_fail(errfd, &m);
 		}
+	}
+	/* If the agent is killed outright, its children die with it, so a
+	 * restarted agent never finds a second copy of a program running
+	 * (4.2.5 leaves them orphaned; RELIABILITY C12). Set after the
+	 * identity switch, which clears it; checking the parent afterwards
+	 * closes the race with an agent that died before the prctl. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != req->parent) {
+		_exit(127);
 	}
 	if (req->directory != NULL && chdir(req->directory) != 0) {
 		proc_child_add(&m, "couldn't chdir to ");

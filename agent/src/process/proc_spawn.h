@@ -37,6 +37,7 @@ struct proc_spawn_req {
 	/* The child's stdio: fd_in is the read end of the stdin pipe or the
 	 * fcgi socket; fd_err -1 means stderr goes to fd_out. */
 	int fd_in, fd_out, fd_err;
+	pid_t parent; /* the agent: the child dies with it */
 };
 
 /* The supervisor-wide inputs of a spawn. */
