@@ -236,8 +236,11 @@ daemon_autolog_name_matches(const char *name, const char *identifier)
 {
 	size_t il = strlen(identifier);
 
+	if (name[0] == '\0') {
+		return false;
+	}
 	/* '.+?' : at least one character before "---IDENT-". */
-	for (const char *p = name + 1; *p != '\0' && name[0] != '\0'; p++) {
+	for (const char *p = name + 1; *p != '\0'; p++) {
 		const char *q;
 
 		if (strncmp(p, "---", 3) != 0 ||

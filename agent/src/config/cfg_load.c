@@ -1885,7 +1885,13 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 	}
 	sd->uid = -1;
 	if (sd->user != NULL && cfg_name_to_uid(sd->user, &sd->uid, L->d) != 0) {
-		return fv_diagf(L->d, FV_EUSAGE, "%s", L->d->msg);
+		/* The message is in L->d already: from -u it stands alone (as
+		 * in 4.2.5), from the file it gets file:line [supervisord]. */
+		if (cli->user != NULL) {
+			return FV_EUSAGE;
+		}
+		return cfg_relay(L, cfg_ini_section(&L->ini, "supervisord"),
+		    "user", FV_EBADCONF);
 	}
 	if (strcmp(sd->logfile, "syslog") != 0) {
 		path = cfg_normalize_path(sd->logfile);

@@ -91,11 +91,13 @@ test_ini_long_lines_and_bom(void **state)
 	struct fv_diag d;
 	size_t n = 100000;
 	char *text = malloc(n + 64);
+	static const char head[] = "\xef\xbb\xbf[s]\ncommand=";
+	size_t h = sizeof(head) - 1;
 
 	(void)state;
-	strcpy(text, "\xef\xbb\xbf[s]\ncommand=");
-	memset(text + strlen(text), 'x', n);
-	strcpy(text + strlen("\xef\xbb\xbf[s]\ncommand=") + n, "\n");
+	memcpy(text, head, h);
+	memset(text + h, 'x', n);
+	memcpy(text + h + n, "\n", 2);
 	assert_int_equal(cfg_ini_read_string(&ini, text, strlen(text), "t", &d),
 	    0);
 	assert_int_equal(strlen(cfg_ini_get(&ini, cfg_ini_section(&ini, "s"),
@@ -219,6 +221,47 @@ test_load_refusals_name_section_and_key(void **state)
 	free(dir);
 }
 
+/*
+ * Regression, found by fuzz_cfg_load on the seed
+ * invalid-nonexistent_supervisord_user.conf (kept as
+ * tests/fuzz/corpus/cfg_load/regress-supervisord-user-*.conf): an unknown
+ * [supervisord] user= was reported by formatting d->msg into itself, which
+ * is undefined behaviour and left the message empty, and the file's error
+ * came back as FV_EUSAGE.
+ */
+static void
+test_load_unknown_supervisord_user(void **state)
+{
+	char *dir = fv_test_mkdtemp();
+	struct cfg_cli cli;
+	struct cfg *cfg = NULL;
+	struct fv_diag d;
+	char *conf;
+
+	(void)state;
+	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n"
+			    "user=no_such_user_fv\n",
+	    dir, dir);
+	assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
+	assert_null(cfg);
+	assert_non_null(strstr(d.msg, "supervisord.conf:4: [supervisord] "
+				      "user: Invalid user name "
+				      "no_such_user_fv"));
+
+	/* From -u the message stands alone, as 4.2.5 prints it. */
+	cfg_cli_init(&cli);
+	cli.configfile = fv_test_write(dir, "supervisord.conf",
+	    "[supervisord]\n");
+	cli.user = fv_xstrdup("no_such_user_fv");
+	assert_int_equal(cfg_load(&cli, &cfg, &d), FV_EUSAGE);
+	assert_null(cfg);
+	assert_string_equal(d.msg, "Invalid user name no_such_user_fv");
+	cfg_cli_fini(&cli);
+	free(conf);
+	fv_test_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -229,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_load_numprocs_and_includes),
 		cmocka_unit_test(test_load_without_programs),
 		cmocka_unit_test(test_load_refusals_name_section_and_key),
+		cmocka_unit_test(test_load_unknown_supervisord_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
