@@ -285,8 +285,11 @@ agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
 	int status;
 
 	daemon_ensure_stdio();
-	/* Writes to a closed pipe or socket must fail with EPIPE. */
+	/* A write to a closed pipe or past a file-size limit must fail
+	 * (EPIPE, EFBIG) and be counted, not kill the agent; Python
+	 * ignores both as well. */
 	sigaction(SIGPIPE, &ign, NULL);
+	sigaction(SIGXFSZ, &ign, NULL);
 	for (;;) {
 		status = agent_run_once(&a);
 		if (status != 0 || a.next_cfg == NULL) {

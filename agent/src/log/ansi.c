@@ -5,10 +5,10 @@
  * removes (the one addition is holding a trailing ESC back until the next
  * chunk, which ansi_finish releases).
  */
+#include "log/ansi.h"
+
 #include <stdbool.h>
 #include <string.h>
-
-#include "log/ansi.h"
 
 #define ANSI_ESC_BYTE 0x1b
 

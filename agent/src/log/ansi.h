@@ -20,8 +20,8 @@
 
 enum ansi_mode {
 	ANSI_TEXT = 0, /* copying bytes */
-	ANSI_ESC,      /* an ESC was held back at the end of the last chunk */
-	ANSI_SEQ,      /* inside an escape: dropping up to a terminator */
+	ANSI_ESC, /* an ESC was held back at the end of the last chunk */
+	ANSI_SEQ, /* inside an escape: dropping up to a terminator */
 };
 
 /* The whole state of one stream: embed it, zero it or ansi_init it. */
@@ -37,8 +37,7 @@ void ansi_init(struct ansi_state *st);
  * it wrote. out must have room for n + 1 bytes (a held-back ESC may come out
  * in front of them) and must not overlap in. Never fails.
  */
-size_t ansi_strip(struct ansi_state *st, const void *in, size_t n,
-    void *out);
+size_t ansi_strip(struct ansi_state *st, const void *in, size_t n, void *out);
 
 /*
  * ansi_finish ends the stream: it writes the held-back ESC, if any, to out

@@ -7,11 +7,12 @@
  * or reorder a byte other than the two tokens and what BoundIO truncates,
  * which it counts.
  */
+#include "log/capture.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "log/capture.h"
 
 #define CAPTURE_SHRINK 65536 /* free an idle buffer bigger than this */
 
@@ -82,8 +83,8 @@ capture_mode_kind(const struct capture *c)
 
 /* capture_pass hands one (already filtered) piece on and feeds BoundIO. */
 static void
-capture_pass(struct capture *c, enum capture_kind kind, const char *p,
-    size_t n, capture_emit_fn *fn, void *arg)
+capture_pass(struct capture *c, enum capture_kind kind, const char *p, size_t n,
+    capture_emit_fn *fn, void *arg)
 {
 	if (kind == CAPTURE_CAPTURED) {
 		capture_bound_write(c, p, n);
@@ -176,8 +177,8 @@ capture_hold(struct capture *c, const char *p, size_t n)
 }
 
 void
-capture_feed(struct capture *c, const void *p, size_t n, capture_emit_fn *fn,
-    void *arg)
+capture_feed(
+    struct capture *c, const void *p, size_t n, capture_emit_fn *fn, void *arg)
 {
 	const char *s, *e, *tok, *found;
 	size_t toklen, total, k;
@@ -188,6 +189,9 @@ capture_feed(struct capture *c, const void *p, size_t n, capture_emit_fn *fn,
 		return;
 	}
 	total = c->nhold + n;
+	if (total == 0) {
+		return; /* nothing held, nothing new: nothing to look at */
+	}
 	capture_reserve(&c->work, &c->workcap, total);
 	memcpy(c->work, c->hold, c->nhold);
 	if (n > 0) {
@@ -206,8 +210,8 @@ capture_feed(struct capture *c, const void *p, size_t n, capture_emit_fn *fn,
 		}
 		found = memmem(s, (size_t)(e - s), tok, toklen);
 		if (found == NULL) {
-			k = capture_prefix_at_end(s, (size_t)(e - s), tok,
-			    toklen);
+			k = capture_prefix_at_end(
+			    s, (size_t)(e - s), tok, toklen);
 			capture_log(c, s, (size_t)(e - s) - k, false, fn, arg);
 			capture_hold(c, e - k, k);
 			return;

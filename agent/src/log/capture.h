@@ -59,8 +59,8 @@ enum capture_kind {
 };
 
 /* capture_emit_fn receives one piece; p is valid only during the call. */
-typedef void capture_emit_fn(void *arg, enum capture_kind kind,
-    const char *p, size_t n);
+typedef void capture_emit_fn(
+    void *arg, enum capture_kind kind, const char *p, size_t n);
 
 #define CAPTURE_BEGIN_TOKEN "<!--XSUPERVISOR:BEGIN-->"
 #define CAPTURE_END_TOKEN   "<!--XSUPERVISOR:END-->"
@@ -69,8 +69,8 @@ typedef void capture_emit_fn(void *arg, enum capture_kind kind,
 /* One channel's splitter state; embed it in the owner. */
 struct capture {
 	size_t maxbytes; /* capture_maxbytes; 0: capture disabled */
-	bool strip;      /* strip_ansi */
-	bool capturing;  /* between BEGIN and END */
+	bool strip; /* strip_ansi */
+	bool capturing; /* between BEGIN and END */
 	struct ansi_state ansi;
 	char hold[CAPTURE_HOLD_MAX]; /* 4.2.5's output_buffer between reads */
 	size_t nhold;
@@ -98,8 +98,8 @@ void capture_fini(struct capture *c);
  * with the pieces it completes, in order. n == 0 is allowed and, as in
  * 4.2.5, only re-examines what is held back. Never fails.
  */
-void capture_feed(struct capture *c, const void *p, size_t n,
-    capture_emit_fn *fn, void *arg);
+void capture_feed(
+    struct capture *c, const void *p, size_t n, capture_emit_fn *fn, void *arg);
 
 /*
  * capture_finish is called at end of file. It passes on the bytes held back

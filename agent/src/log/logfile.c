@@ -15,13 +15,15 @@
  * the job holds for its whole run. So there is no data race without a lock
  * on the hot path: logfile_write only appends to the loop's queue.
  */
+#include "log/logfile.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +36,13 @@
 #include "common/err.h"
 #include "common/str.h"
 #include "common/xalloc.h"
-#include "log/logfile.h"
 
 #define LOGFILE_REC_MERGED  0x80000000u /* a record made of several writes */
-#define LOGFILE_REC_END	    0x7fffffffu
-#define LOGFILE_MAXGAPS	    64
-#define LOGFILE_RETRY_MIN   10   /* ms before retrying a full pipe */
+#define LOGFILE_REC_END     0x7fffffffu
+#define LOGFILE_MAXGAPS     64
+#define LOGFILE_RETRY_MIN   10 /* ms before retrying a full pipe */
 #define LOGFILE_RETRY_MAX   1000 /* ... doubling up to this */
-#define LOGFILE_SHRINK	    (256 * 1024) /* free idle buffers above this */
+#define LOGFILE_SHRINK      (256 * 1024) /* free idle buffers above this */
 #define LOGFILE_REPORTS_MAX 4096 /* bytes of queued report text */
 #define LOGFILE_OPEN_FLAGS \
 	(O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK)
@@ -50,10 +51,10 @@
 #define LOGFILE_LIMIT_REASON "log writer backlog over limit"
 
 enum logfile_kind {
-	LOGFILE_K_FILE,	   /* a regular file we may rotate and reopen */
+	LOGFILE_K_FILE, /* a regular file we may rotate and reopen */
 	LOGFILE_K_SPECIAL, /* a device, FIFO or alias path: reopen only */
-	LOGFILE_K_FD,	   /* a borrowed descriptor: never reopened */
-	LOGFILE_K_SYSLOG,  /* each record is one syslog(3) message */
+	LOGFILE_K_FD, /* a borrowed descriptor: never reopened */
+	LOGFILE_K_SYSLOG, /* each record is one syslog(3) message */
 };
 
 /* The rate-limited report kinds. */
@@ -67,10 +68,10 @@ enum logfile_rep {
 /* Why the job reopened the path. */
 enum logfile_reopen {
 	LOGFILE_RE_NONE,
-	LOGFILE_RE_SIGNAL,  /* logfile_reopen (SIGUSR2) */
+	LOGFILE_RE_SIGNAL, /* logfile_reopen (SIGUSR2) */
 	LOGFILE_RE_DELETED, /* fstat says nlink == 0 */
-	LOGFILE_RE_MOVED,   /* the path names another file, or none */
-	LOGFILE_RE_ROTATE,  /* finishing a rotation whose open had failed */
+	LOGFILE_RE_MOVED, /* the path names another file, or none */
+	LOGFILE_RE_ROTATE, /* finishing a rotation whose open had failed */
 };
 
 /* A place in a queue where bytes were dropped at the limit. */
@@ -95,30 +96,30 @@ struct logfile_q {
 
 /* One batch: what the loop asks for, the job's progress and results. */
 struct logfile_job {
-	bool reopen;   /* in: reopen the path first */
+	bool reopen; /* in: reopen the path first */
 	bool close_fd; /* in: close the target when all is written */
-	bool sync;     /* in: run by logfile_flush_sync, may wait */
-	bool ran;      /* the I/O is done (by the pool or by flush_sync) */
+	bool sync; /* in: run by logfile_flush_sync, may wait */
+	bool ran; /* the I/O is done (by the pool or by flush_sync) */
 	bool consumed; /* the loop has taken the results */
-	size_t off;    /* bytes of the batch written or dropped */
-	size_t rec;    /* first record not completely handled */
-	size_t gap;    /* first gap not yet absorbed */
-	bool again;    /* a full pipe stopped us: the rest stays queued */
-	bool closed;   /* the target was closed */
+	size_t off; /* bytes of the batch written or dropped */
+	size_t rec; /* first record not completely handled */
+	size_t gap; /* first gap not yet absorbed */
+	bool again; /* a full pipe stopped us: the rest stays queued */
+	bool closed; /* the target was closed */
 	uint64_t written, dropped, resumed, rotations, reopens;
-	int drop_err;		    /* why dropped bytes were dropped */
+	int drop_err; /* why dropped bytes were dropped */
 	enum logfile_reopen reopened; /* a reopen that worked, and why */
-	int open_err;		    /* a reopen that failed */
-	int rot_err;		    /* a rotation that failed */
+	int open_err; /* a reopen that failed */
+	int rot_err; /* a rotation that failed */
 };
 
 struct logfile {
 	/* Set at open, read-only afterwards. */
 	uv_loop_t *loop; /* borrowed */
-	char *path;	 /* or a label for _open_fd and _open_syslog */
-	char *ident;	 /* syslog ident we passed to openlog(), or NULL */
+	char *path; /* or a label for _open_fd and _open_syslog */
+	char *ident; /* syslog ident we passed to openlog(), or NULL */
 	enum logfile_kind kind;
-	bool nofollow;	  /* reopen with O_NOFOLLOW */
+	bool nofollow; /* reopen with O_NOFOLLOW */
 	bool fd_blocking; /* a blocking descriptor: write what poll allows */
 	long long maxbytes, backups;
 	size_t highwater, limit;
@@ -130,10 +131,10 @@ struct logfile {
 	struct logfile_q pending;
 	uint64_t queued; /* accepted, not yet written or dropped */
 	uint64_t cap_gap; /* dropped at the limit since the last write */
-	bool busy;	  /* a job is queued or running */
-	bool paused;	  /* on_pressure(true) in force */
+	bool busy; /* a job is queued or running */
+	bool paused; /* over highwater, until below half of it */
 	bool reopen_req;
-	bool told;	  /* what on_pressure last said */
+	bool told; /* what on_pressure last said */
 	bool in_sync;
 	bool waiting; /* a full pipe: retry at retry_at */
 	bool kick_due; /* start a batch from the loop, at once */
@@ -157,19 +158,17 @@ struct logfile {
 	struct logfile_q inflight;
 	struct logfile_job job;
 	int fd;
-	dev_t dev;
-	ino_t ino;
 	long long size; /* what 4.2.5's stream.tell() would say */
-	bool orphaned;	/* deleted and not recreated: drop */
+	bool orphaned; /* deleted and not recreated: drop */
 	int orphan_err;
-	bool detached;	      /* the path is not our file: no rotation */
+	bool detached; /* the path is not our file: no rotation */
 	bool detached_by_rot; /* ... because a rotation's open failed */
-	bool reopen_retry;    /* a requested reopen failed */
-	bool rot_failed;      /* rotation failed in this job */
-	uint64_t gap_io;      /* dropped by I/O errors, not yet marked */
+	bool reopen_retry; /* a requested reopen failed */
+	bool rot_failed; /* rotation failed in this job */
+	uint64_t gap_io; /* dropped by I/O errors, not yet marked */
 	int gap_io_err;
 	uint64_t gap_cap; /* dropped at the limit, not yet marked */
-	char mark[160];	  /* a marker being written */
+	char mark[160]; /* a marker being written */
 	size_t mark_len, mark_off;
 	uint64_t mark_bytes;
 };
@@ -251,8 +250,8 @@ logfile_q_push(struct logfile_q *q, const void *p, size_t n)
 	}
 	if (q->nrec == q->reccap) {
 		q->reccap = q->reccap < 64 ? 64 : q->reccap * 2;
-		q->recs = fv_xreallocarray(q->recs, q->reccap,
-		    sizeof(*q->recs));
+		q->recs =
+		    fv_xreallocarray(q->recs, q->reccap, sizeof(*q->recs));
 	}
 	q->recs[q->nrec++] = (uint32_t)q->len;
 }
@@ -261,16 +260,16 @@ logfile_q_push(struct logfile_q *q, const void *p, size_t n)
 static void
 logfile_q_gap(struct logfile_q *q, uint64_t bytes)
 {
-	if (q->ngap > 0 && (q->ngap >= LOGFILE_MAXGAPS ||
-			       q->gaps[q->ngap - 1].at == q->len)) {
+	if (q->ngap > 0 &&
+	    (q->ngap >= LOGFILE_MAXGAPS || q->gaps[q->ngap - 1].at == q->len)) {
 		/* Too many gaps: the marker moves a little earlier. */
 		q->gaps[q->ngap - 1].bytes += bytes;
 		return;
 	}
 	if (q->ngap == q->gapcap) {
 		q->gapcap = q->gapcap < 4 ? 4 : q->gapcap * 2;
-		q->gaps = fv_xreallocarray(q->gaps, q->gapcap,
-		    sizeof(*q->gaps));
+		q->gaps =
+		    fv_xreallocarray(q->gaps, q->gapcap, sizeof(*q->gaps));
 	}
 	q->gaps[q->ngap].at = (uint32_t)q->len;
 	q->gaps[q->ngap].bytes = bytes;
@@ -293,8 +292,8 @@ logfile_q_requeue(struct logfile *lf)
 	memmove(in->data, in->data + shift, rest);
 	in->len = rest;
 	for (size_t r = j->rec; r < in->nrec; r++) {
-		in->recs[nrec++] = ((in->recs[r] & LOGFILE_REC_END) -
-				       (uint32_t)shift) |
+		in->recs[nrec++] =
+		    ((in->recs[r] & LOGFILE_REC_END) - (uint32_t)shift) |
 		    (in->recs[r] & LOGFILE_REC_MERGED);
 	}
 	in->nrec = nrec;
@@ -311,18 +310,18 @@ logfile_q_requeue(struct logfile *lf)
 	for (size_t r = 0; r < pq->nrec; r++) {
 		if (in->nrec == in->reccap) {
 			in->reccap = in->reccap < 64 ? 64 : in->reccap * 2;
-			in->recs = fv_xreallocarray(in->recs, in->reccap,
-			    sizeof(*in->recs));
+			in->recs = fv_xreallocarray(
+			    in->recs, in->reccap, sizeof(*in->recs));
 		}
-		in->recs[in->nrec++] = ((pq->recs[r] & LOGFILE_REC_END) +
-					   (uint32_t)in->len) |
+		in->recs[in->nrec++] =
+		    ((pq->recs[r] & LOGFILE_REC_END) + (uint32_t)in->len) |
 		    (pq->recs[r] & LOGFILE_REC_MERGED);
 	}
 	for (size_t g = 0; g < pq->ngap; g++) {
 		if (in->ngap == in->gapcap) {
 			in->gapcap = in->gapcap < 4 ? 4 : in->gapcap * 2;
-			in->gaps = fv_xreallocarray(in->gaps, in->gapcap,
-			    sizeof(*in->gaps));
+			in->gaps = fv_xreallocarray(
+			    in->gaps, in->gapcap, sizeof(*in->gaps));
 		}
 		in->gaps[in->ngap] = pq->gaps[g];
 		in->gaps[in->ngap++].at += (uint32_t)in->len;
@@ -357,13 +356,13 @@ logfile_strerror(int err, char *buf, size_t size)
  * regular file.
  */
 static int
-logfile_open_target(const char *path, bool nofollow, int extra, int *fdp,
-    struct stat *st)
+logfile_open_target(
+    const char *path, bool nofollow, int extra, int *fdp, struct stat *st)
 {
 	int fd, rv;
 
-	fd = open(path, LOGFILE_OPEN_FLAGS | extra | (nofollow ? O_NOFOLLOW : 0),
-	    0666);
+	fd = open(path,
+	    LOGFILE_OPEN_FLAGS | extra | (nofollow ? O_NOFOLLOW : 0), 0666);
 	if (fd < 0) {
 		return -errno;
 	}
@@ -482,8 +481,6 @@ logfile_io_switch(struct logfile *lf, int fd, const struct stat *st)
 		close(lf->fd);
 	}
 	lf->fd = fd;
-	lf->dev = st->st_dev;
-	lf->ino = st->st_ino;
 	lf->size = st->st_size;
 	lf->orphaned = false;
 	lf->detached = false;
@@ -492,18 +489,17 @@ logfile_io_switch(struct logfile *lf, int fd, const struct stat *st)
 
 /* logfile_io_reopen_path opens the path again, checking the file type. */
 static int
-logfile_io_reopen_path(struct logfile *lf, int extra, int *fdp,
-    struct stat *st)
+logfile_io_reopen_path(struct logfile *lf, int extra, int *fdp, struct stat *st)
 {
 	int rv;
 
-	if ((rv = logfile_open_target(lf->path, lf->nofollow, extra, fdp,
-		 st)) != 0) {
+	if ((rv = logfile_open_target(
+	         lf->path, lf->nofollow, extra, fdp, st)) != 0) {
 		return rv;
 	}
 	if (S_ISREG(st->st_mode) ||
 	    (lf->kind == LOGFILE_K_SPECIAL &&
-		(S_ISCHR(st->st_mode) || S_ISFIFO(st->st_mode)))) {
+	        (S_ISCHR(st->st_mode) || S_ISFIFO(st->st_mode)))) {
 		return 0;
 	}
 	close(*fdp);
@@ -537,12 +533,11 @@ logfile_io_check(struct logfile *lf, struct logfile_job *j)
 		if (fs.st_nlink == 0) {
 			why = LOGFILE_RE_DELETED;
 			gone = true;
-		} else if (lstat(lf->path, &ps) != 0 ?
-			       (errno == ENOENT || errno == ENOTDIR) :
-			       (ps.st_dev != fs.st_dev ||
-				   ps.st_ino != fs.st_ino)) {
-			why = lf->detached_by_rot ? LOGFILE_RE_ROTATE :
-						    LOGFILE_RE_MOVED;
+		} else if (lstat(lf->path, &ps) != 0
+		        ? (errno == ENOENT || errno == ENOTDIR)
+		        : (ps.st_dev != fs.st_dev || ps.st_ino != fs.st_ino)) {
+			why = lf->detached_by_rot ? LOGFILE_RE_ROTATE
+			                          : LOGFILE_RE_MOVED;
 		} else {
 			/* Still ours: resync what tell() would say. */
 			lf->size = fs.st_size;
@@ -651,8 +646,7 @@ logfile_io_syslog(const char *p, size_t n)
  * restarted; one that fails is owed again with the next success.
  */
 static int
-logfile_io_markers(struct logfile *lf, struct logfile_job *j,
-    uint64_t deadline)
+logfile_io_markers(struct logfile *lf, struct logfile_job *j, uint64_t deadline)
 {
 	char ebuf[128];
 	const char *why;
@@ -664,8 +658,8 @@ logfile_io_markers(struct logfile *lf, struct logfile_job *j,
 		if (lf->mark_len == 0) {
 			if (lf->gap_io > 0) {
 				bytes = lf->gap_io;
-				why = logfile_strerror(lf->gap_io_err, ebuf,
-				    sizeof(ebuf));
+				why = logfile_strerror(
+				    lf->gap_io_err, ebuf, sizeof(ebuf));
 				lf->gap_io = 0;
 			} else if (lf->gap_cap > 0) {
 				bytes = lf->gap_cap;
@@ -677,9 +671,9 @@ logfile_io_markers(struct logfile *lf, struct logfile_job *j,
 			len = snprintf(lf->mark, sizeof(lf->mark),
 			    "\n[fleetvisord] %llu bytes dropped: %s\n",
 			    (unsigned long long)bytes, why);
-			lf->mark_len = len > 0 && (size_t)len < sizeof(lf->mark) ?
-			    (size_t)len :
-			    sizeof(lf->mark) - 1;
+			lf->mark_len = len > 0 && (size_t)len < sizeof(lf->mark)
+			    ? (size_t)len
+			    : sizeof(lf->mark) - 1;
 			lf->mark[lf->mark_len - 1] = '\n';
 			lf->mark_off = 0;
 			lf->mark_bytes = bytes;
@@ -699,8 +693,8 @@ logfile_io_markers(struct logfile *lf, struct logfile_job *j,
 		}
 		if (rv != 0) {
 			lf->gap_io += lf->mark_bytes;
-			lf->gap_io_err = lf->gap_io_err != 0 ? lf->gap_io_err :
-							       rv;
+			lf->gap_io_err =
+			    lf->gap_io_err != 0 ? lf->gap_io_err : rv;
 			lf->mark_len = 0;
 			return rv;
 		}
@@ -750,8 +744,8 @@ logfile_io_run_end(const struct logfile *lf, const struct logfile_job *j)
 
 /* logfile_io_data writes [j->off, end) and records the progress. */
 static int
-logfile_io_data(struct logfile *lf, struct logfile_job *j, size_t end,
-    uint64_t deadline)
+logfile_io_data(
+    struct logfile *lf, struct logfile_job *j, size_t end, uint64_t deadline)
 {
 	struct logfile_q *q = &lf->inflight;
 	size_t n;
@@ -761,8 +755,8 @@ logfile_io_data(struct logfile *lf, struct logfile_job *j, size_t end,
 		logfile_io_syslog(q->data + j->off, end - j->off);
 		n = end - j->off;
 	} else {
-		rv = logfile_io_put(lf, q->data + j->off, end - j->off, &n,
-		    deadline);
+		rv = logfile_io_put(
+		    lf, q->data + j->off, end - j->off, &n, deadline);
 		lf->size += (long long)n;
 	}
 	j->written += n;
@@ -833,8 +827,8 @@ logfile_io(struct logfile *lf, struct logfile_job *j)
 			break;
 		}
 		if ((rv = logfile_io_markers(lf, j, deadline)) == 0) {
-			rv = logfile_io_data(lf, j, logfile_io_run_end(lf, j),
-			    deadline);
+			rv = logfile_io_data(
+			    lf, j, logfile_io_run_end(lf, j), deadline);
 		}
 		if (rv == -EAGAIN) {
 			j->again = true;
@@ -874,8 +868,7 @@ logfile_on_work(uv_work_t *w)
 /* The loop thread's side. */
 
 /* logfile_report queues a report for logfile_emit. */
-static void
-logfile_report(struct logfile *lf, const char *fmt, ...)
+static void logfile_report(struct logfile *lf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -951,8 +944,8 @@ logfile_arm(struct logfile *lf)
 		uv_timer_stop(&lf->timer);
 		return;
 	}
-	uv_timer_start(&lf->timer, logfile_on_timer, when > now ? when - now : 0,
-	    0);
+	uv_timer_start(
+	    &lf->timer, logfile_on_timer, when > now ? when - now : 0, 0);
 	if (lf->waiting || lf->kick_due) {
 		uv_ref((uv_handle_t *)&lf->timer);
 	} else {
@@ -1012,12 +1005,12 @@ logfile_consume(struct logfile *lf)
 		logfile_q_reset(&lf->inflight);
 	}
 	if (j->again) {
-		lf->retry_ms = j->written > 0 || lf->retry_ms == 0 ?
-		    LOGFILE_RETRY_MIN :
-		    lf->retry_ms * 2;
-		lf->retry_ms = lf->retry_ms > LOGFILE_RETRY_MAX ?
-		    LOGFILE_RETRY_MAX :
-		    lf->retry_ms;
+		lf->retry_ms = j->written > 0 || lf->retry_ms == 0
+		    ? LOGFILE_RETRY_MIN
+		    : lf->retry_ms * 2;
+		lf->retry_ms = lf->retry_ms > LOGFILE_RETRY_MAX
+		    ? LOGFILE_RETRY_MAX
+		    : lf->retry_ms;
 		lf->retry_at = now + lf->retry_ms;
 		lf->waiting = true;
 		if (lf->closing && now >= lf->close_deadline) {
@@ -1044,8 +1037,8 @@ logfile_consume(struct logfile *lf)
 		    lf->path, (unsigned long long)j->resumed);
 	}
 	if (j->reopened == LOGFILE_RE_DELETED) {
-		logfile_report(lf, "%s: the log file was deleted; reopened it",
-		    lf->path);
+		logfile_report(
+		    lf, "%s: the log file was deleted; reopened it", lf->path);
 	} else if (j->reopened == LOGFILE_RE_MOVED) {
 		logfile_report(lf,
 		    "%s: the log file was moved or replaced; reopened it",
@@ -1095,7 +1088,8 @@ logfile_emit(struct logfile *lf)
 	while (lf->reports.len > 0) {
 		msgs = lf->reports;
 		fv_buf_init(&lf->reports, LOGFILE_REPORTS_MAX);
-		for (size_t i = 0; i < msgs.len; i += strlen(msgs.data + i) + 1) {
+		for (size_t i = 0; i < msgs.len;
+		     i += strlen(msgs.data + i) + 1) {
 			if (lf->on_report != NULL && !lf->closing) {
 				lf->on_report(lf->arg, msgs.data + i);
 			}
@@ -1174,8 +1168,8 @@ logfile_kick(struct logfile *lf)
 	lf->reopen_req = false;
 	lf->busy = true;
 	lf->work.data = lf;
-	rv = uv_queue_work(lf->loop, &lf->work, logfile_on_work,
-	    logfile_on_after_work);
+	rv = uv_queue_work(
+	    lf->loop, &lf->work, logfile_on_work, logfile_on_after_work);
 	if (rv != 0) {
 		/* Only a NULL callback makes this fail. */
 		fprintf(stderr, "%s: uv_queue_work: %s\n", __func__,
@@ -1237,8 +1231,8 @@ logfile_new(uv_loop_t *loop, const struct logfile_opts *o,
 	lf->highwater =
 	    o->highwater != 0 ? o->highwater : LOGFILE_HIGHWATER_DEFAULT;
 	lf->limit = o->limit != 0 ? o->limit : 4 * lf->highwater;
-	lf->limit = lf->limit > LOGFILE_LIMIT_MAX ? LOGFILE_LIMIT_MAX :
-						    lf->limit;
+	lf->limit =
+	    lf->limit > LOGFILE_LIMIT_MAX ? LOGFILE_LIMIT_MAX : lf->limit;
 	lf->on_pressure = o->on_pressure;
 	lf->on_report = o->on_report;
 	lf->arg = o->arg;
@@ -1317,8 +1311,6 @@ logfile_open(uv_loop_t *loop, const struct logfile_opts *o,
 	}
 	lf = logfile_new(loop, o, kind, fd);
 	lf->nofollow = !alias;
-	lf->dev = st.st_dev;
-	lf->ino = st.st_ino;
 	lf->size = st.st_size;
 	*lfp = lf;
 	return 0;
@@ -1361,8 +1353,8 @@ logfile_open_fd(uv_loop_t *loop, int fd, const struct logfile_opts *o,
 			    logfile_strerror(rv, ebuf, sizeof(ebuf)));
 		}
 		fl = fcntl(nfd, F_GETFL);
-		blocking = !S_ISREG(st.st_mode) &&
-		    (fl < 0 || (fl & O_NONBLOCK) == 0);
+		blocking =
+		    !S_ISREG(st.st_mode) && (fl < 0 || (fl & O_NONBLOCK) == 0);
 	}
 	lf = logfile_new(loop, o, LOGFILE_K_FD, nfd);
 	lf->fd_blocking = blocking;
@@ -1385,8 +1377,8 @@ logfile_open_syslog(uv_loop_t *loop, const char *ident,
 	}
 	lf = logfile_new(loop, &so, LOGFILE_K_SYSLOG, -1);
 	/* Python's syslog module: basename of argv[0], no options, USER. */
-	lf->ident = fv_xstrdup(
-	    ident != NULL ? ident : program_invocation_short_name);
+	lf->ident =
+	    fv_xstrdup(ident != NULL ? ident : program_invocation_short_name);
 	openlog(lf->ident, 0, LOG_USER);
 	*lfp = lf;
 	return 0;
@@ -1405,7 +1397,7 @@ logfile_write(struct logfile *lf, const void *p, size_t n)
 	if (n > LOGFILE_LIMIT_MAX ||
 	    (lf->queued > 0 && lf->queued + n > lf->limit) ||
 	    (lf->kind == LOGFILE_K_SYSLOG &&
-		lf->pending.nrec >= LOGFILE_MAXRECS)) {
+	        lf->pending.nrec >= LOGFILE_MAXRECS)) {
 		/* The producer ignored pressure: drop, count, mark. */
 		lf->cap_gap += n;
 		lf->st.bytes_dropped += n;

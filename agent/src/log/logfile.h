@@ -40,15 +40,22 @@
  * first bytes that make it to the file after the gap, and a "writing
  * resumed" report follows.
  *
- * The process must ignore SIGPIPE: a "special" target may be a pipe whose
- * reader is gone, and the write then fails with EPIPE (dropped, counted).
+ * The process must ignore SIGPIPE and SIGXFSZ, as Python (so 4.2.5) does:
+ * a "special" target may be a pipe whose reader is gone, and a file may
+ * reach RLIMIT_FSIZE; the write then fails with EPIPE or EFBIG (dropped,
+ * counted) instead of killing the daemon.
+ *
+ * Batches are started only from inside the loop (a zero-timeout timer), so
+ * the writes of one loop iteration go out together, and a daemon that
+ * writes and calls logfile_flush_sync before its loop first runs has
+ * nothing in flight on the thread pool when it forks.
  */
 
 #define LOGFILE_HIGHWATER_DEFAULT (1024 * 1024)
-#define LOGFILE_LIMIT_MAX	  (1024 * 1024 * 1024) /* for opts.limit */
-#define LOGFILE_MAXRECS		  4096 /* writes kept distinct per batch */
-#define LOGFILE_REPORT_MS	  5000 /* at most one report per kind */
-#define LOGFILE_SYNC_MS		  5000 /* longest wait for a full pipe */
+#define LOGFILE_LIMIT_MAX         (1024 * 1024 * 1024) /* for opts.limit */
+#define LOGFILE_MAXRECS           4096 /* writes kept distinct per batch */
+#define LOGFILE_REPORT_MS         5000 /* at most one report per kind */
+#define LOGFILE_SYNC_MS           5000 /* longest wait for a full pipe */
 
 struct logfile; /* opaque */
 
@@ -63,25 +70,25 @@ typedef void logfile_pressure_fn(void *arg, bool paused);
 typedef void logfile_report_fn(void *arg, const char *msg);
 
 struct logfile_opts {
-	const char *path;    /* borrowed, copied; a label for _open_fd/_syslog */
-	long long maxbytes;  /* 0: never rotate */
-	long long backups;   /* rotated files kept; 0: truncate on rotation */
-	size_t highwater;    /* 0: LOGFILE_HIGHWATER_DEFAULT */
-	size_t limit;	     /* queue cap; 0: 4 * highwater; max 1 GiB */
+	const char *path; /* borrowed, copied; a label for _open_fd/_syslog */
+	long long maxbytes; /* 0: never rotate */
+	long long backups; /* rotated files kept; 0: truncate on rotation */
+	size_t highwater; /* 0: LOGFILE_HIGHWATER_DEFAULT */
+	size_t limit; /* queue cap; 0: 4 * highwater; max 1 GiB */
 	logfile_pressure_fn *on_pressure; /* may be NULL */
-	logfile_report_fn *on_report;	  /* may be NULL */
-	void *arg;			  /* for both callbacks */
+	logfile_report_fn *on_report; /* may be NULL */
+	void *arg; /* for both callbacks */
 };
 
 struct logfile_stats {
 	uint64_t bytes_written; /* bytes given to logfile_write now on disk */
 	uint64_t bytes_dropped; /* bytes given to logfile_write and lost */
 	uint64_t rotations;
-	uint64_t reopens;   /* deleted/moved files and SIGUSR2 reopens */
-	uint64_t pending;   /* accepted, not yet written or dropped */
-	int last_error;	    /* negative errno of the last failure, or 0 */
-	bool paused;	    /* on_pressure(arg, true) is in force */
-	bool special;	    /* never rotated: device, FIFO, alias, fd, syslog */
+	uint64_t reopens; /* deleted/moved files and SIGUSR2 reopens */
+	uint64_t pending; /* accepted, not yet written or dropped */
+	int last_error; /* negative errno of the last failure, or 0 */
+	bool paused; /* on_pressure(arg, true) is in force */
+	bool special; /* never rotated: device, FIFO, alias, fd, syslog */
 };
 
 /*
@@ -116,8 +123,7 @@ int logfile_open_fd(uv_loop_t *loop, int fd, const struct logfile_opts *opts,
  * ignored. glibc's syslog state is process-wide: open one at a time.
  */
 int logfile_open_syslog(uv_loop_t *loop, const char *ident,
-    const struct logfile_opts *opts, struct logfile **lfp,
-    struct fv_diag *d);
+    const struct logfile_opts *opts, struct logfile **lfp, struct fv_diag *d);
 
 /*
  * logfile_write queues a copy of the n bytes at p. It never blocks and
@@ -150,7 +156,9 @@ int logfile_flush_sync(struct logfile *lf);
  * calls done(arg) (done may be NULL). Everything in flight is finished
  * first; lf is freed only in the last callback, so the loop must keep
  * running until done is called. A special target that takes nothing for
- * LOGFILE_SYNC_MS makes close drop (and count) the rest.
+ * LOGFILE_SYNC_MS makes close drop (and count) the rest. From this call on
+ * on_pressure and on_report are never called again (the owner may free
+ * arg), so call logfile_flush_sync first to hear about the last losses.
  */
 void logfile_close(struct logfile *lf, void (*done)(void *), void *arg);
 

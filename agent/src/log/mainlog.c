@@ -6,6 +6,8 @@
  * drops a message without the writer counting it. It must never decide
  * policy for its callers: it logs what it is given at the level given.
  */
+#include "log/mainlog.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +22,6 @@
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "log/logfile.h"
-#include "log/mainlog.h"
 
 /* The header of a message buffered before the targets opened. */
 struct mainlog_early {
@@ -33,12 +34,12 @@ struct mainlog {
 	int level;
 	bool to_stdout;
 	bool opened;
-	bool syslog;		 /* file is the syslog writer */
-	int nopen;		 /* targets still closing */
-	struct logfile *file;	 /* owned: the logfile or syslog, or NULL */
-	struct logfile *out;	 /* owned: the stdout copy, or NULL */
-	struct fv_buf early;	 /* mainlog_early headers and messages */
-	uint64_t early_dropped;	 /* messages that did not fit */
+	bool syslog; /* file is the syslog writer */
+	int nopen; /* targets still closing */
+	struct logfile *file; /* owned: the logfile or syslog, or NULL */
+	struct logfile *out; /* owned: the stdout copy, or NULL */
+	struct fv_buf early; /* mainlog_early headers and messages */
+	uint64_t early_dropped; /* messages that did not fit */
 	struct fv_buf msg, line; /* scratch */
 };
 
@@ -87,7 +88,7 @@ mainlog_format(struct fv_buf *out, int level, const struct timespec *ts,
 	}
 	/* '%s,%03d' % (part1, msecs): msecs is truncated, not rounded. */
 	if ((rv = fv_buf_printf(out, "%s,%03ld %s ", date,
-		 (long)(ts->tv_nsec / 1000000), name)) != 0 ||
+	         (long)(ts->tv_nsec / 1000000), name)) != 0 ||
 	    (rv = fv_buf_append(out, msg, n)) != 0) {
 		return rv;
 	}
@@ -159,9 +160,9 @@ mainlog_emit(struct mainlog *ml, int level, const struct timespec *ts,
 		do {
 			nl = memchr(p, '\n', (size_t)(msg + m - p));
 			if (mainlog_line(ml, level, ts, p,
-				(size_t)((nl != NULL ? nl : msg + m) - p))) {
-				logfile_write(ml->file, ml->line.data,
-				    ml->line.len);
+			        (size_t)((nl != NULL ? nl : msg + m) - p))) {
+				logfile_write(
+				    ml->file, ml->line.data, ml->line.len);
 			}
 			p = nl != NULL ? nl + 1 : NULL;
 		} while (p != NULL);
@@ -241,14 +242,14 @@ mainlog_log(struct mainlog *ml, int level, const char *fmt, ...)
 }
 
 /* The per-level entry points differ only in their level. */
-#define MAINLOG_LEVEL_FN(fn, lvl)                              \
-	void fn(struct mainlog *ml, const char *fmt, ...)      \
-	{                                                      \
-		va_list ap;                                    \
-                                                               \
-		va_start(ap, fmt);                             \
-		mainlog_vlog(ml, lvl, fmt, ap);                \
-		va_end(ap);                                    \
+#define MAINLOG_LEVEL_FN(fn, lvl)                         \
+	void fn(struct mainlog *ml, const char *fmt, ...) \
+	{                                                 \
+		va_list ap;                               \
+                                                          \
+		va_start(ap, fmt);                        \
+		mainlog_vlog(ml, lvl, fmt, ap);           \
+		va_end(ap);                               \
 	}
 
 MAINLOG_LEVEL_FN(mainlog_critical, MAINLOG_CRIT)
@@ -272,8 +273,8 @@ mainlog_on_report(void *arg, const char *msg)
  */
 static void
 mainlog_replay(struct mainlog *ml,
-    void (*fn)(struct mainlog *, const struct mainlog_early *, const char *,
-	void *),
+    void (*fn)(
+        struct mainlog *, const struct mainlog_early *, const char *, void *),
     void *arg)
 {
 	struct fv_buf early = ml->early;
@@ -341,8 +342,8 @@ mainlog_open_file(struct mainlog *ml, uv_loop_t *loop, const char *logfile,
 		ml->early_dropped = 0;
 	}
 	if (orv != 0) {
-		mainlog_log(ml, MAINLOG_WARN, "no log copy on stdout: %s",
-		    od.msg);
+		mainlog_log(
+		    ml, MAINLOG_WARN, "no log copy on stdout: %s", od.msg);
 	}
 	return 0;
 }
@@ -401,12 +402,12 @@ mainlog_replay_fd(struct mainlog *ml, const struct mainlog_early *h,
 	struct mainlog_spill *sp = arg;
 	int rv;
 
-	if (h->level < ml->level || !mainlog_line(ml, h->level, &h->ts, msg,
-					h->len)) {
+	if (h->level < ml->level ||
+	    !mainlog_line(ml, h->level, &h->ts, msg, h->len)) {
 		return;
 	}
 	if ((rv = mainlog_write_all(sp->fd, ml->line.data, ml->line.len)) !=
-		0 &&
+	        0 &&
 	    sp->rv == 0) {
 		sp->rv = rv;
 	}

@@ -45,12 +45,12 @@ enum mainlog_level {
 	MAINLOG_WARN = 30, /* "warn" */
 	MAINLOG_INFO = 20, /* "info": the default */
 	MAINLOG_DEBG = 10, /* "debug" */
-	MAINLOG_TRAC = 5,  /* "trace" */
-	MAINLOG_BLAT = 3,  /* "blather" */
+	MAINLOG_TRAC = 5, /* "trace" */
+	MAINLOG_BLAT = 3, /* "blather" */
 };
 
 #define MAINLOG_EARLY_MAX (256 * 1024) /* buffered before the file opens */
-#define MAINLOG_MSG_MAX	  (1024 * 1024) /* one message; longer is cut */
+#define MAINLOG_MSG_MAX   (1024 * 1024) /* one message; longer is cut */
 
 struct mainlog; /* opaque */
 
@@ -69,9 +69,8 @@ struct mainlog *mainlog_new(int level, bool to_stdout);
  * 0, or a negative errno / FV_E* with the message in d (naming the path);
  * nothing is then open and the buffered messages are kept.
  */
-int mainlog_open_file(struct mainlog *ml, uv_loop_t *loop,
-    const char *logfile, long long maxbytes, long long backups,
-    struct fv_diag *d);
+int mainlog_open_file(struct mainlog *ml, uv_loop_t *loop, const char *logfile,
+    long long maxbytes, long long backups, struct fv_diag *d);
 
 /* mainlog_set_level changes the level; mainlog_get_level returns it. */
 void mainlog_set_level(struct mainlog *ml, int level);
@@ -91,7 +90,8 @@ void mainlog_log(struct mainlog *ml, int level, const char *fmt, ...)
 void mainlog_vlog(struct mainlog *ml, int level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* One per level, named as 4.2.5's Logger methods. */
+/* mainlog_critical .. mainlog_blather log at one level each; they are
+ * named as 4.2.5's Logger methods. */
 void mainlog_critical(struct mainlog *ml, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mainlog_error(struct mainlog *ml, const char *fmt, ...)

@@ -82,8 +82,9 @@ static const struct ansi_case ansi_cases[] = {
 	    6, "tail", 4 },
 	{ "\x00\xff\x1b"
 	  "[mbin\xfe",
-	    9, "\x00\xff"
-	       "bin\xfe",
+	    9,
+	    "\x00\xff"
+	    "bin\xfe",
 	    6 },
 	{ "\x1b"
 	  "[1;31;40mcol\x1b"
@@ -113,7 +114,7 @@ strip_cuts(const struct ansi_case *c, const size_t *cuts, size_t ncuts)
 	n += ansi_finish(&st, out + n);
 	if (n != c->outlen || memcmp(out, c->out, n) != 0) {
 		fail_msg("input of %zu bytes cut %zu times (first at %zu): "
-			 "got %zu bytes, want %zu",
+		         "got %zu bytes, want %zu",
 		    c->inlen, ncuts, ncuts > 0 ? cuts[0] : 0, n, c->outlen);
 	}
 	assert_int_equal(st.mode, ANSI_TEXT);
@@ -186,8 +187,9 @@ test_ansi_held_esc(void **state)
 	assert_memory_equal(out, "ab", 2);
 	assert_int_equal(st.mode, ANSI_ESC);
 	assert_int_equal(ansi_strip(&st, "cd", 2, out), 3);
-	assert_memory_equal(out, "\x1b"
-				 "cd",
+	assert_memory_equal(out,
+	    "\x1b"
+	    "cd",
 	    3);
 	assert_int_equal(ansi_strip(&st, "\x1b", 1, out), 0);
 	assert_int_equal(ansi_strip(&st, "[3", 2, out), 0);

@@ -26,7 +26,10 @@
 #include "log/capture.h"
 
 /* cap_basic: 264 bytes, capture_maxbytes 1000, strip_ansi False */
-/* whole: "L29:start <!--XSUPER not a token C14:first message\x0a""E14:first message\x0a""L7:betweenE0:L1:<C33:second <!--XSUPERVISOR:BEG insideE33:second <!--XSUPERVISOR:BEG insideL42:after end, then a tail long enough to log\x0a""" */
+/* whole: "L29:start <!--XSUPER not a token C14:first message\x0a""E14:first
+ * message\x0a""L7:betweenE0:L1:<C33:second <!--XSUPERVISOR:BEG insideE33:second
+ * <!--XSUPERVISOR:BEG insideL42:after end, then a tail long enough to
+ * log\x0a""" */
 static const uint64_t cap_basic_split[] = {
 	0x99088cce54bb848eULL,
 	0x99088cce54bb848eULL,
@@ -330,7 +333,9 @@ static const uint64_t cap_basic_lcg[] = {
 	0x99088cce54bb848eULL,
 };
 /* cap_bounded: 167 bytes, capture_maxbytes 10, strip_ansi False */
-/* whole: "L1:xC36:0123456789abcdefghijklmnopqrstuvwxyzE36:0123456789abcdefghijklmnopqrstuvwxyzL1:yC5:shortE5:shortL32:trailing bytes after everything\x0a""" */
+/* whole:
+ * "L1:xC36:0123456789abcdefghijklmnopqrstuvwxyzE36:0123456789abcdefghijklmnopqrstuvwxyzL1:yC5:shortE5:shortL32:trailing
+ * bytes after everything\x0a""" */
 static const uint64_t cap_bounded_split[] = {
 	0xfa83147623c6c2a3ULL,
 	0xfa83147623c6c2a3ULL,
@@ -537,7 +542,8 @@ static const uint64_t cap_bounded_lcg[] = {
 	0xec51cd19caa34c8aULL,
 };
 /* cap_off: 79 bytes, capture_maxbytes 0, strip_ansi False */
-/* whole: "L79:plain <!--XSUPERVISOR:BEGIN-->not captured<!--XSUPERVISOR:END--> when disabled\x0a""" */
+/* whole: "L79:plain <!--XSUPERVISOR:BEGIN-->not captured<!--XSUPERVISOR:END-->
+ * when disabled\x0a""" */
 static const uint64_t cap_off_split[] = {
 	0x5a4dbcd9cd3af6fcULL,
 	0x977ca915087495c6ULL,
@@ -656,7 +662,8 @@ static const uint64_t cap_off_lcg[] = {
 	0x7182f53635c5edacULL,
 };
 /* cap_ansi: 119 bytes, capture_maxbytes 1000, strip_ansi True */
-/* whole: "L9:red text C8:bold msgE8:bold msgL30:green and a tail that is long\x0a""" */
+/* whole: "L9:red text C8:bold msgE8:bold msgL30:green and a tail that is
+ * long\x0a""" */
 static const uint64_t cap_ansi_split[] = {
 	0x3f95d8ddfe8dd663ULL,
 	0x0000000000000000ULL,
@@ -799,8 +806,8 @@ static const char cap_ansi_text[] =
 
 /* What one run of the splitter produced, in the generator's format. */
 struct rec {
-	struct fv_buf ser;  /* every piece: kind, length, ':', bytes */
-	struct fv_buf log;  /* LOG bytes only */
+	struct fv_buf ser; /* every piece: kind, length, ':', bytes */
+	struct fv_buf log; /* LOG bytes only */
 	struct fv_buf evts; /* EVENT and ABANDONED pieces only */
 };
 
@@ -926,7 +933,7 @@ check_splits(const char *s, size_t n, size_t maxbytes, bool strip,
 		got = split_digest(s, n, k, maxbytes, strip);
 		if (got != want[k]) {
 			fail_msg("split at %zu of %zu: digest %016llx, want "
-				 "%016llx",
+			         "%016llx",
 			    k, n, (unsigned long long)got,
 			    (unsigned long long)want[k]);
 		}
@@ -1077,7 +1084,7 @@ static void
 test_capture_finish_abandoned(void **state)
 {
 	static const char s[] = "a<!--XSUPERVISOR:BEGIN-->never ended, "
-				"the child died here";
+	                        "the child died here";
 	struct capture c;
 	struct rec r;
 
@@ -1091,8 +1098,8 @@ test_capture_finish_abandoned(void **state)
 	    "child died here");
 	/* Back in normal mode afterwards. */
 	fv_buf_reset(&r.ser);
-	capture_feed(&c, "plain text, longer than a token", 31, rec_on_piece,
-	    &r);
+	capture_feed(
+	    &c, "plain text, longer than a token", 31, rec_on_piece, &r);
 	assert_string_equal(r.ser.data, "L31:plain text, longer than a token");
 	capture_fini(&c);
 	rec_fini(&r);
@@ -1162,9 +1169,9 @@ main(void)
  *     def emit(self, record): self.out.append((b'L', record.msg))
  *
  * class Opts:
- *     def __init__(self, strip): self.strip_ansi = strip; self.loglevel = 20; self.logger = loggers.getLogger(20)
- *     def getLogger(self): return loggers.getLogger()
- *     def readfd(self, fd): return self.chunks.pop(0)
+ *     def __init__(self, strip): self.strip_ansi = strip; self.loglevel = 20;
+ * self.logger = loggers.getLogger(20) def getLogger(self): return
+ * loggers.getLogger() def readfd(self, fd): return self.chunks.pop(0)
  *
  * class Cfg:
  *     pass
@@ -1182,13 +1189,10 @@ main(void)
  *     p = Proc(); p.config = cfg; p.pid = 1; p.group = None
  *     ev = []
  *     dispatchers.notify = lambda e: out.append((b'E', e.data))
- *     d = dispatchers.POutputDispatcher(p, events.ProcessCommunicationStdoutEvent, 3)
- *     d.normallog = loggers.getLogger(); d.normallog.addHandler(Rec(out))
- *     d.childlog = d.normallog
- *     if d.capturelog is not None:
- *         cap = d.capturelog
- *         orig = cap.log
- *         def caplog(level, msg, **kw):
+ *     d = dispatchers.POutputDispatcher(p,
+ * events.ProcessCommunicationStdoutEvent, 3) d.normallog = loggers.getLogger();
+ * d.normallog.addHandler(Rec(out)) d.childlog = d.normallog if d.capturelog is
+ * not None: cap = d.capturelog orig = cap.log def caplog(level, msg, **kw):
  *             out.append((b'C', msg)); orig(level, msg, **kw)
  *         cap.log = caplog
  *     pos = 0
@@ -1241,22 +1245,18 @@ main(void)
  *         i = stream.find(b'\x1b[')
  *         while i >= 0:
  *             j = i + 2
- *             while j < n and stream[j:j+1] not in dispatchers.ANSI_TERMINATORS: j += 1
- *             inside.update(range(i + 1, j + 1))
- *             i = stream.find(b'\x1b[', j)
- *         print(CO + ' %s: %d bytes, capture_maxbytes %d, strip_ansi %s ' % (name, n, maxbytes, strip) + CC)
- *         whole = run(stream, [n], maxbytes, strip)
- *         print(CO + ' whole: %s ' % cstr(ser(whole)) + CC)
+ *             while j < n and stream[j:j+1] not in
+ * dispatchers.ANSI_TERMINATORS: j += 1 inside.update(range(i + 1, j + 1)) i =
+ * stream.find(b'\x1b[', j) print(CO + ' %s: %d bytes, capture_maxbytes %d,
+ * strip_ansi %s ' % (name, n, maxbytes, strip) + CC) whole = run(stream, [n],
+ * maxbytes, strip) print(CO + ' whole: %s ' % cstr(ser(whole)) + CC)
  *         print('static const uint64_t %s_split[] = {' % name)
  *         for k in range(0, n + 1):
  *             ch = [c for c in (k, n - k) if c]
- *             h = 0 if k in inside else fnv(ser(run(stream, ch, maxbytes, strip)))
- *             print('\t0x%016xULL,' % h)
- *         print('};')
- *         if strip: continue
- *         print('static const uint64_t %s_bytewise = 0x%016xULL;' % (name, fnv(ser(run(stream, [1] * n, maxbytes)))))
- *         print('static const uint64_t %s_lcg[] = {' % name)
- *         for seed in range(1, 33):
- *             print('\t0x%016xULL,' % fnv(ser(run(stream, lcg_chunks(seed, n, 40), maxbytes))))
- *         print('};')
+ *             h = 0 if k in inside else fnv(ser(run(stream, ch, maxbytes,
+ * strip))) print('\t0x%016xULL,' % h) print('};') if strip: continue
+ *         print('static const uint64_t %s_bytewise = 0x%016xULL;' % (name,
+ * fnv(ser(run(stream, [1] * n, maxbytes))))) print('static const uint64_t
+ * %s_lcg[] = {' % name) for seed in range(1, 33): print('\t0x%016xULL,' %
+ * fnv(ser(run(stream, lcg_chunks(seed, n, 40), maxbytes)))) print('};')
  */

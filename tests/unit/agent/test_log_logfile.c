@@ -354,7 +354,8 @@ model_check(const struct model *m, const char *path)
 		snprintf(name, sizeof(name), "%s.%lld", path, i);
 		if (i <= m->backups && m->exists[i - 1]) {
 			assert_file(name,
-			    m->bak[i - 1].data != NULL ? m->bak[i - 1].data : "",
+			    m->bak[i - 1].data != NULL ? m->bak[i - 1].data
+			                               : "",
 			    m->bak[i - 1].len);
 		} else {
 			assert_missing(name);
@@ -611,8 +612,8 @@ test_logfile_limit(void **state)
 	    "writing resumed; 6000 bytes were dropped before this point"));
 	/* The 5000 held back by the rate limit are reported in time. */
 	fx_spin(fx, LOGFILE_REPORT_MS + 300);
-	assert_non_null(strstr(fx->reports.data,
-	    "5000 bytes dropped (6000 in total)"));
+	assert_non_null(
+	    strstr(fx->reports.data, "5000 bytes dropped (6000 in total)"));
 	logfile_stats(lf, &st);
 	assert_int_equal(st.bytes_written, 4004);
 	fx_close(fx, lf);
@@ -685,8 +686,8 @@ test_logfile_moved_cannot_reopen(void **state)
 	logfile_write(lf, "b\n", 2);
 	fx_drain(fx, lf);
 	assert_file(moved, "a\nb\n", 4);
-	assert_non_null(
-	    strstr(fx->reports.data, "test.log: cannot reopen: Is a directory"));
+	assert_non_null(strstr(
+	    fx->reports.data, "test.log: cannot reopen: Is a directory"));
 	assert_int_equal(rmdir(fx->path), 0);
 	logfile_write(lf, "c\n", 2);
 	fx_drain(fx, lf);
@@ -896,6 +897,70 @@ test_logfile_rotation_blocked(void **state)
 	free(inner);
 }
 
+/*
+ * test_logfile_rotation_open_fails: the renames of a rotation work but the
+ * new file cannot be opened (C10's "rename ok, open fails"; EMFILE stands
+ * in for ENOSPC, needing no root). The old file, now path.1, stays intact
+ * and takes the following bytes, and path is created once it can be.
+ */
+static void
+test_logfile_rotation_open_fails(void **state)
+{
+	struct fx *fx = *state;
+	struct logfile_opts o = fx_opts(fx, 100, 2);
+	char *bak1 = fv_xasprintf("%s.1", fx->path);
+	char *bak2 = fv_xasprintf("%s.2", fx->path);
+	struct logfile_stats st;
+	struct rlimit old, lim;
+	struct fv_buf want;
+	struct logfile *lf = fx_open(fx, &o);
+	char buf[150];
+	int fd;
+
+	fv_buf_init(&want, 1 << 20);
+	memset(buf, '0', 10);
+	logfile_write(lf, buf, 10);
+	fx_drain(fx, lf);
+	assert_int_equal(fv_buf_append(&want, buf, 10), 0);
+	/* No new descriptor from here: open fails, rename does not. */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)fd;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	memset(buf, 'a', 150);
+	logfile_write(lf, buf, 150);
+	fx_drain(fx, lf);
+	assert_int_equal(fv_buf_append(&want, buf, 150), 0);
+	memset(buf, 'b', 50);
+	logfile_write(lf, buf, 50);
+	fx_drain(fx, lf);
+	assert_int_equal(fv_buf_append(&want, buf, 50), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_missing(fx->path);
+	assert_file(bak1, want.data, want.len);
+	assert_non_null(strstr(fx->reports.data,
+	    "test.log: cannot rotate: Too many open files (will retry)"));
+	assert_non_null(strstr(
+	    fx->reports.data, "test.log: cannot reopen: Too many open files"));
+	memset(buf, 'c', 10);
+	logfile_write(lf, buf, 10);
+	fx_drain(fx, lf);
+	assert_file(bak1, want.data, want.len);
+	assert_file(fx->path, buf, 10);
+	assert_missing(bak2);
+	logfile_stats(lf, &st);
+	assert_int_equal(st.rotations, 1);
+	assert_int_equal(st.bytes_dropped, 0);
+	assert_int_equal(st.bytes_written, 220);
+	fx_close(fx, lf);
+	fv_buf_fini(&want);
+	free(bak1);
+	free(bak2);
+}
+
 /* refuse checks that opening path fails with err and a message. */
 static void
 refuse(struct fx *fx, const char *path, int err, const char *text)
@@ -908,8 +973,8 @@ refuse(struct fx *fx, const char *path, int err, const char *text)
 	assert_int_equal(logfile_open(&fx->loop, &o, &lf, &d), err);
 	assert_null(lf);
 	if (strstr(d.msg, path) == NULL || strstr(d.msg, text) == NULL) {
-		fail_msg("message \"%s\" lacks \"%s\" or \"%s\"", d.msg, path,
-		    text);
+		fail_msg(
+		    "message \"%s\" lacks \"%s\" or \"%s\"", d.msg, path, text);
 	}
 }
 
@@ -937,8 +1002,8 @@ test_logfile_refused(void **state)
 	    "Too many levels of symbolic links (symbolic links are refused)");
 	assert_int_equal(mkfifo(fifo, 0644), 0);
 	refuse(fx, fifo, -ENXIO, "FIFO with no reader");
-	refuse(fx, "/nonexistent/dir/x.log", -ENOENT,
-	    "No such file or directory");
+	refuse(
+	    fx, "/nonexistent/dir/x.log", -ENOENT, "No such file or directory");
 	assert_file(target, "t", 1);
 	free(sock);
 	free(link);
@@ -1255,6 +1320,7 @@ main(void)
 		FX_TEST(test_logfile_enospc),
 		FX_TEST(test_logfile_efbig_resumes),
 		FX_TEST(test_logfile_rotation_blocked),
+		FX_TEST(test_logfile_rotation_open_fails),
 		FX_TEST(test_logfile_refused),
 		FX_TEST(test_logfile_special_null),
 		FX_TEST(test_logfile_full_pipe),
