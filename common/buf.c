@@ -2,12 +2,13 @@
  * Capped growable buffers. The cap is checked before any allocation, so a
  * hostile size never reaches the allocator.
  */
+#include "common/buf.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
 #include "common/err.h"
 #include "common/xalloc.h"
 

@@ -2,12 +2,12 @@
  * Error codes and human diagnostics. This module only formats: it never
  * logs or exits, so callers decide where an error is reported.
  */
+#include "common/err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
 #include <uv.h>
-
-#include "common/err.h"
 
 const char *
 fv_strerror(int err)

@@ -10,10 +10,10 @@
 enum fv_err {
 	FV_OK = 0,
 	FV_EBADCONF = -20001, /* config rejected; detail in fv_diag */
-	FV_ETOOBIG = -20002,  /* input exceeded a configured bound */
-	FV_EPROTO = -20003,   /* peer sent something malformed */
-	FV_ESTATE = -20004,   /* not allowed in the current state */
-	FV_EUSAGE = -20005,   /* bad command line; detail in fv_diag */
+	FV_ETOOBIG = -20002, /* input exceeded a configured bound */
+	FV_EPROTO = -20003, /* peer sent something malformed */
+	FV_ESTATE = -20004, /* not allowed in the current state */
+	FV_EUSAGE = -20005, /* bad command line; detail in fv_diag */
 };
 
 /* A caller-owned description of the last error: what and where. */

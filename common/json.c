@@ -2,11 +2,11 @@
  * A minimal JSON emitter for machine-readable output (--dump-config, and
  * later --json in the ctl). It never parses JSON.
  */
+#include "common/json.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "common/json.h"
 
 void
 fv_json_init(struct fv_json *j, struct fv_buf *out)

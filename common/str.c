@@ -3,10 +3,11 @@
  * UTF-8 validation, and two owned containers (a string vector and an ordered
  * string map). Nothing here allocates except through fv_x*.
  */
+#include "common/str.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/str.h"
 #include "common/xalloc.h"
 
 size_t
@@ -118,7 +119,8 @@ fv_str_utf8_prefix(const char *p, size_t n)
 			}
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
 			return i;
 		}
 		i += need + 1;

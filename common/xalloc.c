@@ -2,13 +2,13 @@
  * Aborting allocators. Out of memory is not an error the daemon can report
  * to anyone, so it ends the process with a message instead of returning.
  */
+#include "common/xalloc.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "common/xalloc.h"
 
 static void
 fv_xalloc_die(size_t n)

@@ -3,10 +3,11 @@
  * sends reaches protobuf-c through fv_pb_envelope_decode, which bounds the
  * size first and refuses versions this build does not speak.
  */
+#include "proto/fleet_codec.h"
+
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "proto/fleet_codec.h"
 
 int
 fv_pb_envelope_encode(const Fleetvisor__V1__Envelope *env, struct fv_buf *out)
@@ -28,8 +29,8 @@ fv_pb_envelope_encode(const Fleetvisor__V1__Envelope *env, struct fv_buf *out)
 }
 
 int
-fv_pb_envelope_decode(const uint8_t *p, size_t n,
-    Fleetvisor__V1__Envelope **envp)
+fv_pb_envelope_decode(
+    const uint8_t *p, size_t n, Fleetvisor__V1__Envelope **envp)
 {
 	Fleetvisor__V1__Envelope *env;
 

@@ -22,8 +22,8 @@
 
 extern char **environ;
 
-static const int agent_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP,
-	SIGUSR2, SIGCHLD };
+static const int agent_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2,
+	SIGCHLD };
 
 static int
 agent_usage_error(const struct agent *a, const char *msg)
@@ -58,7 +58,8 @@ agent_request_reload(struct agent *a)
 	if (a->sv.stopping) {
 		return; /* a restart is already under way */
 	}
-	mainlog_log(a->log, MAINLOG_WARN, "received %s indicating restart request",
+	mainlog_log(a->log, MAINLOG_WARN,
+	    "received %s indicating restart request",
 	    proc_signame(SIGHUP, sb, sizeof(sb)));
 	/* 4.2.5 stops everything, then dies if the new file is bad. We read
 	 * it first and keep running on the old one if it does not load. */
@@ -141,8 +142,8 @@ agent_log_lines(struct agent *a, int level, const struct fv_strv *v)
 
 /* Before the main log exists, what 4.2.5 calls usage(): stderr, exit 2. */
 static int
-agent_prepare_process(struct agent *a, struct fv_strv *crit,
-    struct fv_strv *infos)
+agent_prepare_process(
+    struct agent *a, struct fv_strv *crit, struct fv_strv *infos)
 {
 	const struct cfg_supervisord *sd = &a->cfg->sd;
 	struct fv_diag d = { "" };
@@ -179,7 +180,7 @@ agent_open_log(struct agent *a)
 
 	a->log = mainlog_new(sd->loglevel, sd->nodaemon && !sd->silent);
 	if (mainlog_open_file(a->log, &a->loop, sd->logfile,
-		sd->logfile_maxbytes, sd->logfile_backups, &d) != 0) {
+	        sd->logfile_maxbytes, sd->logfile_backups, &d) != 0) {
 		mainlog_close(a->log);
 		a->log = NULL;
 		return agent_usage_error(a, d.msg);
@@ -208,8 +209,8 @@ agent_run_once(struct agent *a)
 	agent_log_lines(a, MAINLOG_INFO, &a->cfg->infos);
 	agent_log_lines(a, MAINLOG_INFO, &infos);
 	if (!sd->nocleanup) {
-		daemon_clear_autochildlogs(sd->childlogdir, sd->identifier,
-		    &warns);
+		daemon_clear_autochildlogs(
+		    sd->childlogdir, sd->identifier, &warns);
 		agent_log_lines(a, MAINLOG_WARN, &warns);
 	}
 	supervisor_init(&a->sv, &a->loop, a->log, a->cfg, environ);
@@ -223,8 +224,8 @@ agent_run_once(struct agent *a)
 		bool dir_ok;
 
 		mainlog_flush_sync(a->log);
-		if (daemon_fork(sd->directory, sd->umask, &dir_msg, &dir_ok,
-			&d) != 0) {
+		if (daemon_fork(
+		        sd->directory, sd->umask, &dir_msg, &dir_ok, &d) != 0) {
 			mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
 			status = 2;
 			goto out_sv;
@@ -232,10 +233,12 @@ agent_run_once(struct agent *a)
 		/* The child: libuv's kernel state must be made anew. */
 		uv_loop_fork(&a->loop);
 		a->daemonized = true;
-		mainlog_log(a->log, MAINLOG_INFO, "daemonizing the supervisord "
-					     "process");
+		mainlog_log(a->log, MAINLOG_INFO,
+		    "daemonizing the supervisord "
+		    "process");
 		if (dir_msg != NULL) {
-			mainlog_log(a->log, dir_ok ? MAINLOG_INFO : MAINLOG_CRIT, "%s",
+			mainlog_log(a->log,
+			    dir_ok ? MAINLOG_INFO : MAINLOG_CRIT, "%s",
 			    dir_msg);
 			free(dir_msg);
 		}
@@ -245,8 +248,8 @@ agent_run_once(struct agent *a)
 		mainlog_log(a->log, MAINLOG_CRIT, "could not write pidfile %s",
 		    sd->pidfile);
 	} else {
-		mainlog_log(a->log, MAINLOG_INFO, "supervisord started with pid %d",
-		    (int)getpid());
+		mainlog_log(a->log, MAINLOG_INFO,
+		    "supervisord started with pid %d", (int)getpid());
 	}
 	supervisor_start(&a->sv);
 	uv_run(&a->loop, UV_RUN_DEFAULT);
@@ -279,8 +282,11 @@ out:
 int
 agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
 {
-	struct agent a = { .prog = prog, .cli = cli, .cfg = cfg,
-		.lock_fd = -1, .first = true };
+	struct agent a = { .prog = prog,
+		.cli = cli,
+		.cfg = cfg,
+		.lock_fd = -1,
+		.first = true };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int status;
 

@@ -2,6 +2,7 @@
 #define FV_AGENT_H
 
 #include <stdbool.h>
+
 #include <uv.h>
 
 #include "config/cfg.h"
@@ -16,18 +17,18 @@
 struct mainlog;
 
 struct agent {
-	const char *prog;	   /* argv[0], borrowed */
+	const char *prog; /* argv[0], borrowed */
 	const struct cfg_cli *cli; /* borrowed */
-	struct cfg *cfg;	   /* owned: the configuration in force */
-	struct cfg *next_cfg;	   /* owned: validated, for the reload */
+	struct cfg *cfg; /* owned: the configuration in force */
+	struct cfg *next_cfg; /* owned: validated, for the reload */
 	uv_loop_t loop;
 	struct mainlog *log; /* owned */
 	struct supervisor sv;
 	uv_signal_t sigs[6];
 	int nsigs;
-	int lock_fd;	    /* the locked pidfile, or -1 */
-	char *lock_path;    /* its path */
-	bool first;	    /* the first run, not a reload */
+	int lock_fd; /* the locked pidfile, or -1 */
+	char *lock_path; /* its path */
+	bool first; /* the first run, not a reload */
 	bool daemonized;
 	int exit_status;
 };

@@ -54,8 +54,8 @@ daemon_set_uid(long uid, struct fv_strv *criticals, struct fv_strv *infos,
 		}
 		groups = fv_xreallocarray(NULL, (size_t)n, sizeof(gid_t));
 		while (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
-			groups = fv_xreallocarray(groups, (size_t)n,
-			    sizeof(gid_t));
+			groups =
+			    fv_xreallocarray(groups, (size_t)n, sizeof(gid_t));
 		}
 		if (setgroups((size_t)n, groups) != 0) {
 			free(groups);
@@ -73,15 +73,15 @@ daemon_set_uid(long uid, struct fv_strv *criticals, struct fv_strv *infos,
 			    strerror(errno));
 		}
 	}
-	fv_strv_push_take(infos,
-	    fv_xasprintf("Set uid to user %ld succeeded", uid));
+	fv_strv_push_take(
+	    infos, fv_xasprintf("Set uid to user %ld succeeded", uid));
 	return 0;
 }
 
 /* Raise res to at least min; -1 with *hard set when that is refused. */
 static int
-daemon_rlimit(int res, const char *name, long long min,
-    struct fv_strv *infos, long long *hard)
+daemon_rlimit(int res, const char *name, long long min, struct fv_strv *infos,
+    long long *hard)
 {
 	struct rlimit rl;
 
@@ -96,23 +96,23 @@ daemon_rlimit(int res, const char *name, long long min,
 	}
 	rl.rlim_cur = (rlim_t)min;
 	if (setrlimit(res, &rl) != 0) {
-		*hard = rl.rlim_max == RLIM_INFINITY ? -1 :
-						      (long long)rl.rlim_max;
+		*hard =
+		    rl.rlim_max == RLIM_INFINITY ? -1 : (long long)rl.rlim_max;
 		return -1;
 	}
-	fv_strv_push_take(infos,
-	    fv_xasprintf("Increased %s limit to %lld", name, min));
+	fv_strv_push_take(
+	    infos, fv_xasprintf("Increased %s limit to %lld", name, min));
 	return 0;
 }
 
 int
-daemon_set_rlimits(long long minfds, long long minprocs,
-    struct fv_strv *infos, struct fv_diag *d)
+daemon_set_rlimits(long long minfds, long long minprocs, struct fv_strv *infos,
+    struct fv_diag *d)
 {
 	long long hard = 0;
 
-	if (daemon_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", minfds, infos,
-		&hard) != 0) {
+	if (daemon_rlimit(
+	        RLIMIT_NOFILE, "RLIMIT_NOFILE", minfds, infos, &hard) != 0) {
 		return fv_diagf(d, FV_EBADCONF,
 		    "The minimum number of file descriptors required to run "
 		    "this process is %lld as per the \"minfds\" command-line "
@@ -124,8 +124,8 @@ daemon_set_rlimits(long long minfds, long long minprocs,
 		    "start.",
 		    minfds, hard);
 	}
-	if (daemon_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", minprocs, infos,
-		&hard) != 0) {
+	if (daemon_rlimit(
+	        RLIMIT_NPROC, "RLIMIT_NPROC", minprocs, infos, &hard) != 0) {
 		return fv_diagf(d, FV_EBADCONF,
 		    "The minimum number of available processes required to "
 		    "run this program is %lld as per the \"minprocs\" "
@@ -149,8 +149,8 @@ daemon_lock_pidfile(const char *path, int *fdp, struct fv_diag *d)
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		return fv_diagf(d, -errno, "could not open pidfile %s: %s", path,
-		    strerror(errno));
+		return fv_diagf(d, -errno, "could not open pidfile %s: %s",
+		    path, strerror(errno));
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
@@ -166,8 +166,8 @@ daemon_lock_pidfile(const char *path, int *fdp, struct fv_diag *d)
 			    "starting another one.",
 			    path, buf[0] ? buf : "unknown");
 		}
-		return fv_diagf(d, -e, "could not lock pidfile %s: %s", path,
-		    strerror(e));
+		return fv_diagf(
+		    d, -e, "could not lock pidfile %s: %s", path, strerror(e));
 	}
 	*fdp = fd;
 	return 0;
@@ -214,11 +214,11 @@ daemon_fork(const char *directory, long long umask_v, char **dir_msg,
 		if (chdir(directory) != 0) {
 			*dir_ok = false;
 			*dir_msg = fv_xasprintf("can't chdir into '%s': [Errno "
-						"%d] %s: '%s'",
+			                        "%d] %s: '%s'",
 			    directory, errno, strerror(errno), directory);
 		} else {
-			*dir_msg = fv_xasprintf("set current directory: '%s'",
-			    directory);
+			*dir_msg = fv_xasprintf(
+			    "set current directory: '%s'", directory);
 		}
 	}
 	daemon_devnull(0, O_RDONLY);
@@ -250,9 +250,9 @@ daemon_autolog_name_matches(const char *name, const char *identifier)
 		/* '\S+\.log': one or more non-space characters, then
 		 * ".log" (anything may follow: re.match is not anchored). */
 		q = p + 4 + il;
-		for (const char *r = q + 1; r[-1] != '\0' &&
-		     r[-1] != ' ' && r[-1] != '\t' && r[-1] != '\n' &&
-		     r[-1] != '\r' && r[-1] != '\f' && r[-1] != '\v';
+		for (const char *r = q + 1; r[-1] != '\0' && r[-1] != ' ' &&
+		     r[-1] != '\t' && r[-1] != '\n' && r[-1] != '\r' &&
+		     r[-1] != '\f' && r[-1] != '\v';
 		     r++) {
 			if (strncmp(r, ".log", 4) == 0) {
 				return true;
@@ -263,8 +263,8 @@ daemon_autolog_name_matches(const char *name, const char *identifier)
 }
 
 void
-daemon_clear_autochildlogs(const char *dir, const char *identifier,
-    struct fv_strv *warnings)
+daemon_clear_autochildlogs(
+    const char *dir, const char *identifier, struct fv_strv *warnings)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;

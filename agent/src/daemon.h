@@ -1,8 +1,9 @@
 #ifndef FV_DAEMON_H
 #define FV_DAEMON_H
 
-#include <stdbool.h>
 #include <sys/types.h>
+
+#include <stdbool.h>
 
 #include "common/str.h"
 
@@ -47,8 +48,8 @@ int daemon_fork(const char *directory, long long umask, char **dir_msg,
 
 /* daemon_clear_autochildlogs removes old AUTO logs of identifier from dir
  * (4.2.5 clear_autochildlogdir); failures go into warnings. */
-void daemon_clear_autochildlogs(const char *dir, const char *identifier,
-    struct fv_strv *warnings);
+void daemon_clear_autochildlogs(
+    const char *dir, const char *identifier, struct fv_strv *warnings);
 
 /* daemon_autolog_name_matches is 4.2.5's regular expression
  * '.+?---IDENT-\S+\.log\.{0,1}\d{0,4}' (re.match) as a function. */

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/xalloc.h"
 #include "agent.h"
+#include "common/xalloc.h"
 #include "config/cfg.h"
 
 static const char fv_usage[] =

@@ -40,6 +40,27 @@ run_build() { # name, build dir, cmake args...
 	failed=$((failed + p))
 }
 
+# One test: every tracked C file is formatted as .clang-format says.
+run_format() {
+	local bad
+	echo "== clang-format"
+	if ! command -v clang-format >/dev/null 2>&1; then
+		echo "clang-format missing"
+		failed=$((failed + 1))
+		return
+	fi
+	bad=$(git ls-files '*.c' '*.h' 2>/dev/null | while read -r f; do
+		clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"
+	done)
+	if [ -z "$bad" ]; then
+		passed=$((passed + 1))
+	else
+		echo "not formatted (run clang-format -i on them):"
+		echo "$bad"
+		failed=$((failed + 1))
+	fi
+}
+
 # One test: the banned-function check (STYLE 2.9).
 run_banned() {
 	echo "== banned functions"
@@ -112,6 +133,7 @@ run_fuzz() {
 }
 
 mkdir -p build
+run_format
 run_banned
 run_build "gcc -Werror" build/gcc -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

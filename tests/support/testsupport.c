@@ -2,6 +2,8 @@
  * Test-only helpers. They abort on any failure: a broken fixture must never
  * look like a passing test.
  */
+#include "tests/support/testsupport.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -12,7 +14,6 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
-#include "tests/support/testsupport.h"
 
 char *
 fv_test_mkdtemp(void)
@@ -66,8 +67,8 @@ fv_test_write(const char *dir, const char *name, const char *content)
 }
 
 static int
-fv_test_rm_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
+fv_test_rm_one(
+    const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;

@@ -16,15 +16,15 @@
  */
 
 enum cfg_group_type {
-	CFG_GROUP_PROCESS,	 /* [program:x] and [group:x] */
+	CFG_GROUP_PROCESS, /* [program:x] and [group:x] */
 	CFG_GROUP_EVENTLISTENER, /* [eventlistener:x] */
-	CFG_GROUP_FCGI,		 /* [fcgi-program:x] */
+	CFG_GROUP_FCGI, /* [fcgi-program:x] */
 };
 
 /* One child-output channel (stdout or stderr) of a process. */
 struct cfg_logcfg {
 	enum cfg_logfile_kind kind; /* NONE, AUTO or PATH (syslog -> NONE) */
-	char *path;		    /* CFG_LOGFILE_PATH only */
+	char *path; /* CFG_LOGFILE_PATH only */
 	long long maxbytes;
 	long long backups;
 	long long capture_maxbytes;
@@ -33,17 +33,17 @@ struct cfg_logcfg {
 };
 
 struct cfg_process {
-	char *name;	   /* expanded process_name */
-	char *command;	   /* expanded, unsplit (split at spawn) */
-	char *directory;   /* NULL: inherit */
-	long long umask;   /* -1: inherit */
+	char *name; /* expanded process_name */
+	char *command; /* expanded, unsplit (split at spawn) */
+	char *directory; /* NULL: inherit */
+	long long umask; /* -1: inherit */
 	long long priority;
 	bool autostart;
 	enum cfg_autorestart autorestart;
 	long long startsecs;
 	long long startretries;
-	long uid;	   /* -1: no user= */
-	char *user;	   /* user= as written, or NULL */
+	long uid; /* -1: no user= */
+	char *user; /* user= as written, or NULL */
 	struct cfg_logcfg out, err;
 	int stopsignal;
 	long long stopwaitsecs;
@@ -53,16 +53,16 @@ struct cfg_process {
 	size_t nexitcodes;
 	bool redirect_stderr;
 	struct fv_kvmap environment; /* [supervisord] env overlaid by ours */
-	char *serverurl;	     /* NULL: AUTO */
+	char *serverurl; /* NULL: AUTO */
 };
 
 struct cfg_fcgi_socket {
-	char *url;	   /* unix:///abs/path or tcp://host:port */
-	char *path;	   /* unix only */
-	char *host;	   /* tcp only */
-	int port;	   /* tcp only */
+	char *url; /* unix:///abs/path or tcp://host:port */
+	char *path; /* unix only */
+	char *host; /* tcp only */
+	int port; /* tcp only */
 	long long backlog; /* -1: default */
-	long long mode;	   /* -1: unset (tcp) */
+	long long mode; /* -1: unset (tcp) */
 	bool has_owner;
 	long owner_uid, owner_gid;
 };
@@ -95,8 +95,8 @@ struct cfg_server {
 	char *file; /* unix: absolute path */
 	long long chmod;
 	long chown_uid, chown_gid; /* -1 when unset */
-	char *username;		   /* NULL: no authentication */
-	char *password;		   /* plain, or "{SHA}" + hex */
+	char *username; /* NULL: no authentication */
+	char *password; /* plain, or "{SHA}" + hex */
 };
 
 struct cfg_rpcinterface {
@@ -117,7 +117,7 @@ struct cfg_supervisord {
 	bool nodaemon;
 	bool silent;
 	char *user; /* NULL: do not switch */
-	long uid;   /* -1 when no user */
+	long uid; /* -1 when no user */
 	long long umask;
 	char *directory;
 	char *logfile; /* absolute path or "syslog" */
@@ -137,7 +137,7 @@ struct cfg_supervisord {
 
 struct cfg {
 	char *configfile; /* absolute */
-	char *here;	  /* its directory */
+	char *here; /* its directory */
 	struct cfg_supervisord sd;
 	struct cfg_server *servers;
 	size_t nservers;
@@ -148,8 +148,8 @@ struct cfg {
 	bool has_ctl;
 	struct cfg_ctl ctl;
 	struct fv_strv warnings; /* 4.2.5's parse warnings, same words */
-	struct fv_strv notices;	 /* ours: unknown keys, unsupported parts */
-	struct fv_strv infos;	 /* "Included extra file ..." */
+	struct fv_strv notices; /* ours: unknown keys, unsupported parts */
+	struct fv_strv infos; /* "Included extra file ..." */
 };
 
 /*
@@ -177,8 +177,8 @@ void cfg_cli_fini(struct cfg_cli *cli);
  * positional arguments refused), plus --dump-config. FV_EUSAGE with the
  * reason in d.
  */
-int cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
-    struct fv_diag *d);
+int cfg_cli_parse(
+    struct cfg_cli *cli, int argc, char *const argv[], struct fv_diag *d);
 
 /*
  * cfg_find_configfile applies 4.2.5's search when no -c was given:

@@ -74,8 +74,8 @@ static int
 cfg_cli_str(char **slot, const char *val, const char *opt, struct fv_diag *d)
 {
 	if (*slot != NULL) {
-		return fv_diagf(d, FV_EUSAGE,
-		    "conflicting command line option '%s'", opt);
+		return fv_diagf(
+		    d, FV_EUSAGE, "conflicting command line option '%s'", opt);
 	}
 	*slot = fv_xstrdup(val);
 	return 0;
@@ -85,16 +85,16 @@ static int
 cfg_cli_flag(int *slot, const char *opt, struct fv_diag *d)
 {
 	if (*slot == 1) {
-		return fv_diagf(d, FV_EUSAGE,
-		    "conflicting command line option '%s'", opt);
+		return fv_diagf(
+		    d, FV_EUSAGE, "conflicting command line option '%s'", opt);
 	}
 	*slot = 1;
 	return 0;
 }
 
 int
-cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
-    struct fv_diag *d)
+cfg_cli_parse(
+    struct cfg_cli *cli, int argc, char *const argv[], struct fv_diag *d)
 {
 	static const char shortopts[] = ":h?c:vnu:m:d:l:y:z:e:j:i:q:a:kts";
 	char optname[64];
@@ -103,7 +103,8 @@ cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
 	opterr = 0;
 	optind = 1;
 	while (rv == 0 &&
-	    (c = getopt_long(argc, argv, shortopts, cfg_cli_long, &idx)) != -1) {
+	    (c = getopt_long(argc, argv, shortopts, cfg_cli_long, &idx)) !=
+	        -1) {
 		const char *arg = optarg;
 
 		/* getopt_long sets idx only when it matched a long option. */
@@ -140,10 +141,12 @@ cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
 			rv = cfg_cli_str(&cli->logfile, arg, optname, d);
 			break;
 		case 'y':
-			rv = cfg_cli_str(&cli->logfile_maxbytes, arg, optname, d);
+			rv = cfg_cli_str(
+			    &cli->logfile_maxbytes, arg, optname, d);
 			break;
 		case 'z':
-			rv = cfg_cli_str(&cli->logfile_backups, arg, optname, d);
+			rv =
+			    cfg_cli_str(&cli->logfile_backups, arg, optname, d);
 			break;
 		case 'e':
 			rv = cfg_cli_str(&cli->loglevel, arg, optname, d);
@@ -164,7 +167,8 @@ cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
 			rv = cfg_cli_str(&cli->minprocs, arg, optname, d);
 			break;
 		case CFG_OPT_PROFILE:
-			rv = cfg_cli_str(&cli->profile_options, arg, optname, d);
+			rv =
+			    cfg_cli_str(&cli->profile_options, arg, optname, d);
 			break;
 		case 'k':
 			rv = cfg_cli_flag(&cli->nocleanup, optname, d);
@@ -179,13 +183,13 @@ cfg_cli_parse(struct cfg_cli *cli, int argc, char *const argv[],
 			cli->dump_config = true;
 			break;
 		case ':':
-			rv = fv_diagf(d, FV_EUSAGE, "option %s requires argument",
-			    argv[optind - 1]);
+			rv = fv_diagf(d, FV_EUSAGE,
+			    "option %s requires argument", argv[optind - 1]);
 			break;
 		default:
-			if (optopt == '?' || (optopt == 0 && c == '?' &&
-						 strcmp(argv[optind - 1], "-?") ==
-						     0)) {
+			if (optopt == '?' ||
+			    (optopt == 0 && c == '?' &&
+			        strcmp(argv[optind - 1], "-?") == 0)) {
 				cli->help = true;
 				break;
 			}
@@ -230,10 +234,10 @@ cfg_find_configfile(const char *argv0, struct fv_diag *d)
 	} else {
 		dir[0] = '\0';
 	}
-	paths[0] = *dir != '\0' ? fv_xasprintf("%s/etc/supervisord.conf", dir) :
-				  fv_xstrdup("etc/supervisord.conf");
-	paths[1] = *dir != '\0' ? fv_xasprintf("%s/supervisord.conf", dir) :
-				  fv_xstrdup("supervisord.conf");
+	paths[0] = *dir != '\0' ? fv_xasprintf("%s/etc/supervisord.conf", dir)
+	                        : fv_xstrdup("etc/supervisord.conf");
+	paths[1] = *dir != '\0' ? fv_xasprintf("%s/supervisord.conf", dir)
+	                        : fv_xstrdup("supervisord.conf");
 	paths[2] = fv_xstrdup("supervisord.conf");
 	paths[3] = fv_xstrdup("etc/supervisord.conf");
 	paths[4] = fv_xstrdup("/etc/supervisord.conf");

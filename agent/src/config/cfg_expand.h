@@ -19,7 +19,7 @@ struct cfg_expansion {
 	const char *name; /* borrowed */
 	enum cfg_exp_type type;
 	const char *s; /* borrowed; CFG_EXP_STR */
-	long long i;   /* CFG_EXP_INT */
+	long long i; /* CFG_EXP_INT */
 };
 
 /* A set of names; when a name appears twice the later entry wins. */
@@ -29,11 +29,11 @@ struct cfg_expansions {
 };
 
 /* cfg_expansions_add_str appends a string entry (name and s are borrowed). */
-void cfg_expansions_add_str(struct cfg_expansions *ex, const char *name,
-    const char *s);
+void cfg_expansions_add_str(
+    struct cfg_expansions *ex, const char *name, const char *s);
 /* cfg_expansions_add_int appends an integer entry (name is borrowed). */
-void cfg_expansions_add_int(struct cfg_expansions *ex, const char *name,
-    long long i);
+void cfg_expansions_add_int(
+    struct cfg_expansions *ex, const char *name, long long i);
 /* cfg_expansions_fini frees the array (not the borrowed strings). */
 void cfg_expansions_fini(struct cfg_expansions *ex);
 

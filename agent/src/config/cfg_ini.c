@@ -15,6 +15,8 @@
  *
  * This module never interprets a value.
  */
+#include "config/cfg_ini.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -27,21 +29,20 @@
 
 #include "common/buf.h"
 #include "common/xalloc.h"
-#include "config/cfg_ini.h"
 
 struct cfg_ini_reader {
 	struct cfg_ini *ini; /* borrowed */
-	const char *file;    /* borrowed from ini->files */
-	const char *p;	     /* next unread input byte */
+	const char *file; /* borrowed from ini->files */
+	const char *p; /* next unread input byte */
 	const char *end;
-	struct fv_buf out;   /* the normalized current line */
-	size_t out_off;	     /* how much of out inih has taken */
-	int line;	     /* number of the current physical line */
-	bool cont;	     /* the current line continues a value */
-	int blanks;	     /* blank lines inside the current value */
-	size_t indent;	     /* Python's indent_level */
+	struct fv_buf out; /* the normalized current line */
+	size_t out_off; /* how much of out inih has taken */
+	int line; /* number of the current physical line */
+	bool cont; /* the current line continues a value */
+	int blanks; /* blank lines inside the current value */
+	size_t indent; /* Python's indent_level */
 	struct cfg_ini_section *sect; /* current section, NULL before any */
-	struct cfg_ini_key *key;      /* current option, NULL if none */
+	struct cfg_ini_key *key; /* current option, NULL if none */
 	int err;
 	struct fv_diag *diag;
 };
@@ -57,14 +58,14 @@ static void
 cfg_ini_fail(struct cfg_ini_reader *r, const char *what)
 {
 	if (r->err == 0) {
-		r->err = fv_diagf(r->diag, FV_EBADCONF, "%s:%d: %s", r->file,
-		    r->line, what);
+		r->err = fv_diagf(
+		    r->diag, FV_EBADCONF, "%s:%d: %s", r->file, r->line, what);
 	}
 }
 
 static struct cfg_ini_section *
-cfg_ini_section_add(struct cfg_ini *ini, const char *name, const char *file,
-    int line)
+cfg_ini_section_add(
+    struct cfg_ini *ini, const char *name, const char *file, int line)
 {
 	struct cfg_ini_section *s;
 
@@ -74,8 +75,8 @@ cfg_ini_section_add(struct cfg_ini *ini, const char *name, const char *file,
 	if ((s = cfg_ini_section(ini, name)) != NULL) {
 		return s;
 	}
-	ini->sections = fv_xreallocarray(ini->sections, ini->nsections + 1,
-	    sizeof(*ini->sections));
+	ini->sections = fv_xreallocarray(
+	    ini->sections, ini->nsections + 1, sizeof(*ini->sections));
 	s = &ini->sections[ini->nsections++];
 	memset(s, 0, sizeof(*s));
 	s->name = fv_xstrdup(name);
@@ -85,8 +86,8 @@ cfg_ini_section_add(struct cfg_ini *ini, const char *name, const char *file,
 }
 
 static struct cfg_ini_key *
-cfg_ini_key_set(struct cfg_ini_section *s, const char *name,
-    const char *value, const char *file, int line)
+cfg_ini_key_set(struct cfg_ini_section *s, const char *name, const char *value,
+    const char *file, int line)
 {
 	struct cfg_ini_key *k;
 
@@ -138,9 +139,9 @@ cfg_ini_comment_start(const char *s, size_t len)
 			if (!live[k]) {
 				continue;
 			}
-			hit = (size_t)from < len ?
-			    memchr(s + from, prefixes[k], len - (size_t)from) :
-			    NULL;
+			hit = (size_t)from < len
+			    ? memchr(s + from, prefixes[k], len - (size_t)from)
+			    : NULL;
 			if (hit == NULL) {
 				live[k] = false;
 				continue;
@@ -219,10 +220,11 @@ cfg_ini_next_line(struct cfg_ini_reader *r)
 			}
 		}
 		if (close != NULL) {
-			char *name = fv_xstrndup(v + 1, (size_t)(close - v - 1));
+			char *name =
+			    fv_xstrndup(v + 1, (size_t)(close - v - 1));
 
-			r->sect = cfg_ini_section_add(r->ini, name, r->file,
-			    r->line);
+			r->sect =
+			    cfg_ini_section_add(r->ini, name, r->file, r->line);
 			r->key = NULL;
 			free(name);
 			fv_buf_puts(&r->out, "[s]\n");
@@ -262,8 +264,8 @@ cfg_ini_on_read(char *str, int num, void *stream)
 }
 
 static int
-cfg_ini_on_pair(void *user, const char *section, const char *name,
-    const char *value)
+cfg_ini_on_pair(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_ini_reader *r = user;
 	char *key;
@@ -335,7 +337,8 @@ cfg_ini_read_string(struct cfg_ini *ini, const char *text, size_t len,
 
 	if (memchr(text, '\0', len) != NULL) {
 		fv_buf_fini(&r.out);
-		return fv_diagf(d, FV_EBADCONF, "%s: contains a NUL byte", name);
+		return fv_diagf(
+		    d, FV_EBADCONF, "%s: contains a NUL byte", name);
 	}
 	if ((bad = fv_str_utf8_prefix(text, len)) != len) {
 		r.line = 1;
@@ -401,21 +404,23 @@ cfg_ini_read_file(struct cfg_ini *ini, const char *path, struct fv_diag *d)
 			if (errno == EINTR) {
 				continue;
 			}
-			rv = fv_diagf(d, -errno, "could not read config file %s: %s",
-			    path, strerror(errno));
+			rv = fv_diagf(d, -errno,
+			    "could not read config file %s: %s", path,
+			    strerror(errno));
 			break;
 		}
 		if (fv_buf_append(&text, chunk, (size_t)n) != 0) {
 			rv = fv_diagf(d, FV_ETOOBIG,
-			    "could not read config file %s: larger than %u bytes",
+			    "could not read config file %s: larger than %u "
+			    "bytes",
 			    path, CFG_INI_MAXFILE);
 			break;
 		}
 	}
 	close(fd);
 	if (rv == 0) {
-		rv = cfg_ini_read_string(ini, fv_buf_cstr(&text), text.len, path,
-		    d);
+		rv = cfg_ini_read_string(
+		    ini, fv_buf_cstr(&text), text.len, path, d);
 	}
 	fv_buf_fini(&text);
 	return rv;
@@ -480,8 +485,8 @@ cfg_ini_expand_here(struct cfg_ini *ini, const char *here)
 
 		for (size_t k = 0; k < s->nkeys; k++) {
 			if (strstr(s->keys[k].value, "%(here)s") != NULL) {
-				char *v = cfg_ini_replace_here(s->keys[k].value,
-				    here);
+				char *v = cfg_ini_replace_here(
+				    s->keys[k].value, here);
 
 				free(s->keys[k].value);
 				s->keys[k].value = v;

@@ -18,8 +18,8 @@
 #define CFG_INI_MAXFILE (16u << 20)
 
 struct cfg_ini_key {
-	char *name;	  /* lower-cased, as configparser's optionxform */
-	char *value;	  /* continuation lines joined with "\n" */
+	char *name; /* lower-cased, as configparser's optionxform */
+	char *value; /* continuation lines joined with "\n" */
 	const char *file; /* borrowed from cfg_ini.files */
 	int line;
 };
@@ -36,7 +36,7 @@ struct cfg_ini {
 	struct cfg_ini_section *sections; /* in order of first appearance */
 	size_t nsections;
 	struct cfg_ini_section defaults; /* [DEFAULT]: fallback for all */
-	struct fv_strv files;		 /* every file read, owned */
+	struct fv_strv files; /* every file read, owned */
 };
 
 /*
@@ -47,16 +47,15 @@ struct cfg_ini {
  * FIFO is refused, not waited on). Errors return FV_EBADCONF (or a negated
  * errno for open/read failures) with "<file>:<line>: <what>" in d.
  */
-int cfg_ini_read_file(struct cfg_ini *ini, const char *path,
-    struct fv_diag *d);
+int cfg_ini_read_file(struct cfg_ini *ini, const char *path, struct fv_diag *d);
 
 /* cfg_ini_read_string parses text as if it were the file named name. */
 int cfg_ini_read_string(struct cfg_ini *ini, const char *text, size_t len,
     const char *name, struct fv_diag *d);
 
 /* cfg_ini_section returns the section called name, or NULL. */
-struct cfg_ini_section *cfg_ini_section(const struct cfg_ini *ini,
-    const char *name);
+struct cfg_ini_section *cfg_ini_section(
+    const struct cfg_ini *ini, const char *name);
 
 /* cfg_ini_get returns key in sec, falling back to [DEFAULT], or NULL. */
 const struct cfg_ini_key *cfg_ini_get(const struct cfg_ini *ini,

@@ -2,20 +2,20 @@
  * The tables of names 4.2.5 knows. They only answer questions; the values
  * are read and checked in cfg_load.c.
  */
+#include "config/cfg_keys.h"
+
 #include <string.h>
 
 #include "common/str.h"
 #include "common/xalloc.h"
-#include "config/cfg_keys.h"
 
 static const char *const cfg_keys_program[] = { "command", "process_name",
 	"numprocs", "numprocs_start", "priority", "autostart", "startsecs",
 	"startretries", "autorestart", "exitcodes", "stopsignal",
-	"stopwaitsecs", "stopasgroup", "killasgroup", "user",
-	"redirect_stderr", "stdout_logfile", "stdout_logfile_maxbytes",
-	"stdout_logfile_backups", "stdout_capture_maxbytes",
-	"stdout_events_enabled", "stdout_syslog", "stderr_logfile",
-	"stderr_logfile_maxbytes", "stderr_logfile_backups",
+	"stopwaitsecs", "stopasgroup", "killasgroup", "user", "redirect_stderr",
+	"stdout_logfile", "stdout_logfile_maxbytes", "stdout_logfile_backups",
+	"stdout_capture_maxbytes", "stdout_events_enabled", "stdout_syslog",
+	"stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
 	"stderr_capture_maxbytes", "stderr_events_enabled", "stderr_syslog",
 	"environment", "directory", "umask", "serverurl", NULL };
 static const char *const cfg_keys_fcgi[] = { "socket", "socket_backlog",
@@ -30,19 +30,19 @@ static const char *const cfg_keys_unix[] = { "file", "chmod", "chown",
 	"username", "password", NULL };
 static const char *const cfg_keys_inet[] = { "port", "username", "password",
 	NULL };
-static const char *const cfg_keys_ctl[] = { "serverurl", "username",
-	"password", "prompt", "history_file", NULL };
+static const char *const cfg_keys_ctl[] = { "serverurl", "username", "password",
+	"prompt", "history_file", NULL };
 static const char *const cfg_keys_group[] = { "programs", "priority", NULL };
 static const char *const cfg_keys_include[] = { "files", NULL };
 
 static const char *const cfg_event_types[] = { "EVENT", "PROCESS_STATE",
 	"PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED",
 	"PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPING",
-	"PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL",
-	"PROCESS_STATE_RUNNING", "PROCESS_STATE_UNKNOWN",
-	"PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDOUT",
-	"PROCESS_COMMUNICATION_STDERR", "PROCESS_LOG", "PROCESS_LOG_STDOUT",
-	"PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION", "SUPERVISOR_STATE_CHANGE",
+	"PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING",
+	"PROCESS_STATE_UNKNOWN", "PROCESS_COMMUNICATION",
+	"PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
+	"PROCESS_LOG", "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR",
+	"REMOTE_COMMUNICATION", "SUPERVISOR_STATE_CHANGE",
 	"SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING",
 	"TICK", "TICK_5", "TICK_60", "TICK_3600", "PROCESS_GROUP",
 	"PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED", NULL };

@@ -39,8 +39,8 @@ struct cfg_loader {
 	const struct cfg_cli *cli;
 	struct cfg_ini ini;
 	struct cfg_expansions env; /* 4.2.5's environ_expansions */
-	struct fv_strv arena;	   /* owns strings the expansions borrow */
-	char *node;		   /* platform.node() */
+	struct fv_strv arena; /* owns strings the expansions borrow */
+	char *node; /* platform.node() */
 	struct fv_diag *d;
 };
 
@@ -90,32 +90,31 @@ cfg_xset_env(struct cfg_loader *L, struct cfg_expansions *ex, const char *k,
 
 /* cfg_where formats "file:line: [section] key" for messages. */
 static char *
-cfg_where(struct cfg_loader *L, const struct cfg_ini_section *sec,
-    const char *key)
+cfg_where(
+    struct cfg_loader *L, const struct cfg_ini_section *sec, const char *key)
 {
-	const struct cfg_ini_key *k = key != NULL ?
-	    cfg_ini_get(&L->ini, sec, key) :
-	    NULL;
+	const struct cfg_ini_key *k =
+	    key != NULL ? cfg_ini_get(&L->ini, sec, key) : NULL;
 
 	if (k != NULL) {
-		return fv_xasprintf("%s:%d: [%s] %s", k->file, k->line,
-		    sec->name, key);
+		return fv_xasprintf(
+		    "%s:%d: [%s] %s", k->file, k->line, sec->name, key);
 	}
 	if (sec != NULL && key != NULL) {
-		return fv_xasprintf("%s:%d: [%s] %s", sec->file, sec->line,
-		    sec->name, key);
+		return fv_xasprintf(
+		    "%s:%d: [%s] %s", sec->file, sec->line, sec->name, key);
 	}
 	if (sec != NULL) {
-		return fv_xasprintf("%s:%d: [%s]", sec->file, sec->line,
-		    sec->name);
+		return fv_xasprintf(
+		    "%s:%d: [%s]", sec->file, sec->line, sec->name);
 	}
 	return fv_xasprintf("%s", L->cfg->configfile);
 }
 
 /* cfg_fail reports msg at sec/key and returns FV_EBADCONF. */
-static int
-cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
-    const char *key, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
+    const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
 cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
@@ -220,8 +219,8 @@ cfg_get_int(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	}
 	rv = cfg_relay(L, sec, key, cfg_integer(s, out, L->d));
 	if (rv == 0 && (*out < lo || *out > hi)) {
-		rv = cfg_fail(L, sec, key, "%s is out of range (%lld..%lld)", s,
-		    lo, hi);
+		rv = cfg_fail(
+		    L, sec, key, "%s is out of range (%lld..%lld)", s, lo, hi);
 	}
 	free(s);
 	return rv;
@@ -280,16 +279,15 @@ cfg_get_octal(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	}
 	rv = cfg_relay(L, sec, key, cfg_octal(s, out, L->d));
 	if (rv == 0 && (*out < 0 || *out > 07777)) {
-		rv = cfg_fail(L, sec, key, "%s is not a file mode (0..07777)",
-		    s);
+		rv = cfg_fail(
+		    L, sec, key, "%s is not a file mode (0..07777)", s);
 	}
 	free(s);
 	return rv;
 }
 
 /* cfg_notice records one of our own remarks about the config. */
-static void
-cfg_notice(struct cfg_loader *L, const char *fmt, ...)
+static void cfg_notice(struct cfg_loader *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -361,8 +359,8 @@ cfg_load_includes(struct cfg_loader *L)
 	for (tok = strtok_r(val, " \t\n\r\f\v", &save); tok != NULL;
 	     tok = strtok_r(NULL, " \t\n\r\f\v", &save)) {
 		fv_strv_push_take(&patterns,
-		    tok[0] == '/' ? fv_xstrdup(tok) :
-				    fv_xasprintf("%s/%s", L->cfg->here, tok));
+		    tok[0] == '/' ? fv_xstrdup(tok)
+		                  : fv_xasprintf("%s/%s", L->cfg->here, tok));
 	}
 	free(val);
 	for (size_t p = 0; p < patterns.n && rv == 0; p++) {
@@ -374,7 +372,7 @@ cfg_load_includes(struct cfg_loader *L)
 		if (grv == GLOB_NOMATCH || (grv == 0 && g.gl_pathc == 0)) {
 			fv_strv_push_take(&L->cfg->warnings,
 			    fv_xasprintf("No file matches via include \"%s\"",
-				patterns.v[p]));
+			        patterns.v[p]));
 			globfree(&g);
 			continue;
 		}
@@ -394,21 +392,23 @@ cfg_load_includes(struct cfg_loader *L)
 			/* 4.2.5 silently skips what it cannot open as a
 			 * file, such as a directory the glob matched. */
 			if (stat(fn, &st) == 0 && S_ISDIR(st.st_mode)) {
-				cfg_notice(L, "include: %s is a directory; "
-					      "skipped",
+				cfg_notice(L,
+				    "include: %s is a directory; "
+				    "skipped",
 				    fn);
 				continue;
 			}
 
 			fv_strv_push_take(&L->cfg->infos,
 			    fv_xasprintf("Included extra file \"%s\" during "
-					 "parsing",
-				fn));
+			                 "parsing",
+			        fn));
 			if ((rv = cfg_ini_read_file(&L->ini, fn, L->d)) != 0) {
 				char msg[sizeof(L->d->msg)];
 
 				fv_strlcpy(msg, L->d->msg, sizeof(msg));
-				/* Reading grew the section array: look again. */
+				/* Reading grew the section array: look again.
+				 */
 				inc = cfg_ini_section(&L->ini, "include");
 				rv = cfg_fail(L, inc, "files", "%s", msg);
 				break;
@@ -492,8 +492,9 @@ cfg_load(const struct cfg_cli *cli, struct cfg **cfgp, struct fv_diag *d)
 		enum cfg_sect_kind kind = cfg_sect_kind(s->name);
 
 		if (kind == CFG_SECT_UNKNOWN) {
-			cfg_notice(&L, "%s:%d: [%s] is not a section "
-				       "supervisord reads; it is ignored",
+			cfg_notice(&L,
+			    "%s:%d: [%s] is not a section "
+			    "supervisord reads; it is ignored",
 			    s->file, s->line, s->name);
 		} else {
 			cfg_check_keys(&L, s, kind);
@@ -526,9 +527,9 @@ cfg_load_supervisord(struct cfg_loader *L)
 	}
 #define GET(key, def) cfg_get(L, sec, key, def, &here, true, &s)
 	if ((rv = cfg_get_int(L, sec, "minfds", "1024", &here, 0, INT_MAX,
-		 &sd->minfds)) != 0 ||
+	         &sd->minfds)) != 0 ||
 	    (rv = cfg_get_int(L, sec, "minprocs", "200", &here, 0, INT_MAX,
-		 &sd->minprocs)) != 0) {
+	         &sd->minprocs)) != 0) {
 		goto out;
 	}
 	if ((rv = GET("directory", NULL)) != 0) {
@@ -538,7 +539,7 @@ cfg_load_supervisord(struct cfg_loader *L)
 		rv = cfg_relay(L, sec, "directory",
 		    cfg_existing_directory(s, &sd->directory, L->d));
 		free(s);
-	s = NULL;
+		s = NULL;
 		if (rv != 0) {
 			goto out;
 		}
@@ -555,29 +556,29 @@ cfg_load_supervisord(struct cfg_loader *L)
 	if ((rv = GET("logfile", "supervisord.log")) != 0) {
 		goto out;
 	}
-	rv = cfg_relay(L, sec, "logfile",
-	    cfg_existing_dirpath(s, &sd->logfile, L->d));
+	rv = cfg_relay(
+	    L, sec, "logfile", cfg_existing_dirpath(s, &sd->logfile, L->d));
 	free(s);
 	s = NULL;
 	if (rv != 0 ||
 	    (rv = cfg_get_size(L, sec, "logfile_maxbytes", "50MB", &here,
-		 &sd->logfile_maxbytes)) != 0 ||
+	         &sd->logfile_maxbytes)) != 0 ||
 	    (rv = cfg_get_int(L, sec, "logfile_backups", "10", &here, 0,
-		 INT_MAX, &sd->logfile_backups)) != 0) {
+	         INT_MAX, &sd->logfile_backups)) != 0) {
 		goto out;
 	}
 	if ((rv = GET("loglevel", "info")) != 0) {
 		goto out;
 	}
-	rv = cfg_relay(L, sec, "loglevel",
-	    cfg_logging_level(s, &sd->loglevel, L->d));
+	rv = cfg_relay(
+	    L, sec, "loglevel", cfg_logging_level(s, &sd->loglevel, L->d));
 	free(s);
 	s = NULL;
 	if (rv != 0 || (rv = GET("pidfile", "supervisord.pid")) != 0) {
 		goto out;
 	}
-	rv = cfg_relay(L, sec, "pidfile",
-	    cfg_existing_dirpath(s, &sd->pidfile, L->d));
+	rv = cfg_relay(
+	    L, sec, "pidfile", cfg_existing_dirpath(s, &sd->pidfile, L->d));
 	free(s);
 	s = NULL;
 	if (rv != 0 || (rv = GET("identifier", "supervisor")) != 0) {
@@ -585,10 +586,10 @@ cfg_load_supervisord(struct cfg_loader *L)
 	}
 	sd->identifier = s;
 	s = NULL;
-	if ((rv = cfg_get_bool(L, sec, "nodaemon", "false", &here,
-		 &sd->nodaemon)) != 0 ||
-	    (rv = cfg_get_bool(L, sec, "silent", "false", &here,
-		 &sd->silent)) != 0) {
+	if ((rv = cfg_get_bool(
+	         L, sec, "nodaemon", "false", &here, &sd->nodaemon)) != 0 ||
+	    (rv = cfg_get_bool(
+	         L, sec, "silent", "false", &here, &sd->silent)) != 0) {
 		goto out;
 	}
 	if ((rv = GET("childlogdir", tmp)) != 0) {
@@ -599,10 +600,10 @@ cfg_load_supervisord(struct cfg_loader *L)
 	free(s);
 	s = NULL;
 	if (rv != 0 ||
-	    (rv = cfg_get_bool(L, sec, "nocleanup", "false", &here,
-		 &sd->nocleanup)) != 0 ||
-	    (rv = cfg_get_bool(L, sec, "strip_ansi", "false", &here,
-		 &sd->strip_ansi)) != 0) {
+	    (rv = cfg_get_bool(
+	         L, sec, "nocleanup", "false", &here, &sd->nocleanup)) != 0 ||
+	    (rv = cfg_get_bool(
+	         L, sec, "strip_ansi", "false", &here, &sd->strip_ansi)) != 0) {
 		goto out;
 	}
 	/* 4.2.5 expands [supervisord] environment twice. */
@@ -614,12 +615,12 @@ cfg_load_supervisord(struct cfg_loader *L)
 	for (size_t i = 0; i < L->env.n; i++) {
 		cfg_xset_str(&ex, L->env.v[i].name, L->env.v[i].s);
 	}
-	if ((rv = cfg_reexpand(L, sec, "environment", "environment", &ex,
-		 &s)) != 0) {
+	if ((rv = cfg_reexpand(
+	         L, sec, "environment", "environment", &ex, &s)) != 0) {
 		goto out;
 	}
-	rv = cfg_relay(L, sec, "environment",
-	    cfg_env_parse(s, &sd->environment, L->d));
+	rv = cfg_relay(
+	    L, sec, "environment", cfg_env_parse(s, &sd->environment, L->d));
 	if (rv != 0) {
 		goto out;
 	}
@@ -687,8 +688,8 @@ cfg_load_rpcinterfaces(struct cfg_loader *L)
 				    fv_kvmap_get(&ri->extras, name) != NULL) {
 					continue;
 				}
-				if ((rv = cfg_get(L, sec, name, NULL, NULL, true,
-					 &v)) != 0) {
+				if ((rv = cfg_get(L, sec, name, NULL, NULL,
+				         true, &v)) != 0) {
 					return rv;
 				}
 				fv_kvmap_set(&ri->extras, name, v);
@@ -741,8 +742,7 @@ struct cfg_proc_common {
 
 static int
 cfg_proc_common_read(struct cfg_loader *L, struct cfg_ini_section *sec,
-    const struct cfg_expansions *cx, struct cfg_proc_common *c,
-    bool listener)
+    const struct cfg_expansions *cx, struct cfg_proc_common *c, bool listener)
 {
 	char *s = NULL;
 	int rv;
@@ -751,41 +751,42 @@ cfg_proc_common_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 	/* Even in an [eventlistener:x], whose pool defaults to -1, 4.2.5
 	 * gives each process a default priority of 999. */
 	(void)listener;
-	if ((rv = cfg_get_int(L, sec, "priority", "999", cx,
-		 INT_MIN, INT_MAX, &c->priority)) != 0 ||
-	    (rv = cfg_get_bool(L, sec, "autostart", "true", cx,
-		 &c->autostart)) != 0) {
+	if ((rv = cfg_get_int(L, sec, "priority", "999", cx, INT_MIN, INT_MAX,
+	         &c->priority)) != 0 ||
+	    (rv = cfg_get_bool(
+	         L, sec, "autostart", "true", cx, &c->autostart)) != 0) {
 		return rv;
 	}
-	if ((rv = cfg_get(L, sec, "autorestart", "unexpected", cx, true,
-		 &s)) != 0) {
+	if ((rv = cfg_get(L, sec, "autorestart", "unexpected", cx, true, &s)) !=
+	    0) {
 		return rv;
 	}
-	rv = cfg_relay(L, sec, "autorestart",
-	    cfg_autorestart(s, &c->autorestart, L->d));
+	rv = cfg_relay(
+	    L, sec, "autorestart", cfg_autorestart(s, &c->autorestart, L->d));
 	free(s);
 	s = NULL;
 	if (rv != 0 ||
 	    (rv = cfg_get_int(L, sec, "startsecs", "1", cx, 0, INT_MAX,
-		 &c->startsecs)) != 0 ||
+	         &c->startsecs)) != 0 ||
 	    (rv = cfg_get_int(L, sec, "startretries", "3", cx, 0, INT_MAX,
-		 &c->startretries)) != 0) {
+	         &c->startretries)) != 0) {
 		return rv;
 	}
 	if ((rv = cfg_get(L, sec, "stopsignal", "TERM", cx, true, &s)) != 0) {
 		return rv;
 	}
-	rv = cfg_relay(L, sec, "stopsignal",
-	    cfg_signal_number(s, &c->stopsignal, L->d));
+	rv = cfg_relay(
+	    L, sec, "stopsignal", cfg_signal_number(s, &c->stopsignal, L->d));
 	free(s);
 	s = NULL;
 	if (rv != 0 ||
 	    (rv = cfg_get_int(L, sec, "stopwaitsecs", "10", cx, 0, INT_MAX,
-		 &c->stopwaitsecs)) != 0 ||
-	    (rv = cfg_get_bool(L, sec, "stopasgroup", "false", cx,
-		 &c->stopasgroup)) != 0 ||
+	         &c->stopwaitsecs)) != 0 ||
+	    (rv = cfg_get_bool(
+	         L, sec, "stopasgroup", "false", cx, &c->stopasgroup)) != 0 ||
 	    (rv = cfg_get_bool(L, sec, "killasgroup",
-		 c->stopasgroup ? "true" : "false", cx, &c->killasgroup)) != 0) {
+	         c->stopasgroup ? "true" : "false", cx, &c->killasgroup)) !=
+	        0) {
 		return rv;
 	}
 	if ((rv = cfg_get(L, sec, "exitcodes", "0", cx, true, &s)) != 0) {
@@ -797,23 +798,23 @@ cfg_proc_common_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 	s = NULL;
 	if (rv != 0 ||
 	    (rv = cfg_get_bool(L, sec, "redirect_stderr", "false", cx,
-		 &c->redirect_stderr)) != 0 ||
+	         &c->redirect_stderr)) != 0 ||
 	    (rv = cfg_get_int(L, sec, "numprocs", "1", cx, 1, CFG_MAX_NUMPROCS,
-		 &c->numprocs)) != 0 ||
+	         &c->numprocs)) != 0 ||
 	    (rv = cfg_get_int(L, sec, "numprocs_start", "0", cx, 0,
-		 INT_MAX - CFG_MAX_NUMPROCS, &c->numprocs_start)) != 0 ||
-	    (rv = cfg_get(L, sec, "environment", "", cx, false,
-		 &c->environment)) != 0 ||
+	         INT_MAX - CFG_MAX_NUMPROCS, &c->numprocs_start)) != 0 ||
+	    (rv = cfg_get(
+	         L, sec, "environment", "", cx, false, &c->environment)) != 0 ||
 	    (rv = cfg_get_size(L, sec, "stdout_capture_maxbytes", "0", cx,
-		 &c->out_capture)) != 0 ||
+	         &c->out_capture)) != 0 ||
 	    (rv = cfg_get_bool(L, sec, "stdout_events_enabled", "false", cx,
-		 &c->out_events)) != 0 ||
+	         &c->out_events)) != 0 ||
 	    (rv = cfg_get_size(L, sec, "stderr_capture_maxbytes", "0", cx,
-		 &c->err_capture)) != 0 ||
+	         &c->err_capture)) != 0 ||
 	    (rv = cfg_get_bool(L, sec, "stderr_events_enabled", "false", cx,
-		 &c->err_events)) != 0 ||
-	    (rv = cfg_get(L, sec, "serverurl", NULL, cx, true,
-		 &c->serverurl)) != 0) {
+	         &c->err_events)) != 0 ||
+	    (rv = cfg_get(
+	         L, sec, "serverurl", NULL, cx, true, &c->serverurl)) != 0) {
 		return rv;
 	}
 	if (c->serverurl != NULL) {
@@ -830,12 +831,12 @@ cfg_proc_common_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 	}
 	if (c->user != NULL &&
 	    (rv = cfg_relay(L, sec, "user",
-		 cfg_name_to_uid(c->user, &c->uid, L->d))) != 0) {
+	         cfg_name_to_uid(c->user, &c->uid, L->d))) != 0) {
 		return rv;
 	}
 	if ((rv = cfg_get_octal(L, sec, "umask", NULL, cx, &c->umask)) != 0 ||
 	    (rv = cfg_get(L, sec, "process_name", "%(program_name)s", cx, false,
-		 &s)) != 0) {
+	         &s)) != 0) {
 		return rv;
 	}
 	rv = cfg_relay(L, sec, "process_name",
@@ -844,8 +845,8 @@ cfg_proc_common_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 	if (rv != 0) {
 		return rv;
 	}
-	if (c->numprocs > 1 && strstr(c->process_name, "%(process_num)") ==
-	    NULL) {
+	if (c->numprocs > 1 &&
+	    strstr(c->process_name, "%(process_num)") == NULL) {
 		return cfg_fail(L, sec, "process_name",
 		    "%%(process_num) must be present within process_name when "
 		    "numprocs > 1");
@@ -895,8 +896,8 @@ cfg_logcfg_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 		}
 	}
 	snprintf(mbkey, sizeof(mbkey), "%s_logfile_backups", chan);
-	if ((rv = cfg_get_int(L, sec, mbkey, "10", cx, 0, INT_MAX,
-		 &lc->backups)) != 0) {
+	if ((rv = cfg_get_int(
+	         L, sec, mbkey, "10", cx, 0, INT_MAX, &lc->backups)) != 0) {
 		return rv;
 	}
 	snprintf(mbkey, sizeof(mbkey), "%s_logfile_maxbytes", chan);
@@ -912,18 +913,18 @@ cfg_logcfg_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 	if (syslog_kind) {
 		fv_strv_push_take(&L->cfg->warnings,
 		    fv_xasprintf("For [%s], %s=syslog but this is deprecated "
-				 "and will be removed.  Use %s_syslog=true to "
-				 "enable syslog instead.",
-			sec->name, key, chan));
+		                 "and will be removed.  Use %s_syslog=true to "
+		                 "enable syslog instead.",
+		        sec->name, key, chan));
 		lc->kind = CFG_LOGFILE_NONE;
 		lc->syslog = true;
 	}
 	if (lc->kind == CFG_LOGFILE_AUTO && lc->maxbytes == 0) {
 		fv_strv_push_take(&L->cfg->warnings,
 		    fv_xasprintf("For [%s], AUTO logging used for %s without "
-				 "rollover, set maxbytes > 0 to avoid filling "
-				 "up filesystem unintentionally",
-			sec->name, key));
+		                 "rollover, set maxbytes > 0 to avoid filling "
+		                 "up filesystem unintentionally",
+		        sec->name, key));
 	}
 	return 0;
 }
@@ -948,8 +949,8 @@ cfg_processes_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 
 	memset(&c, 0, sizeof(c));
 	if ((rv = cfg_relay(L, sec, NULL,
-		 cfg_process_or_group_name(strchr(sec->name, ':') + 1,
-		     &program_name, L->d))) != 0) {
+	         cfg_process_or_group_name(
+	             strchr(sec->name, ':') + 1, &program_name, L->d))) != 0) {
 		goto out;
 	}
 	if (*program_name == '\0') {
@@ -979,7 +980,7 @@ cfg_processes_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 		rv = cfg_expand(c.environment, &cx, "environment", &envs, L->d);
 		if ((rv = cfg_relay(L, sec, "environment", rv)) != 0 ||
 		    (rv = cfg_relay(L, sec, "environment",
-			 cfg_env_parse(envs, &penv, L->d))) != 0) {
+		         cfg_env_parse(envs, &penv, L->d))) != 0) {
 			free(envs);
 			fv_kvmap_free(&penv);
 			goto out;
@@ -1012,36 +1013,37 @@ cfg_processes_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 			memcpy(p->exitcodes, c.exitcodes,
 			    c.nexitcodes * sizeof(int));
 		}
-		p->serverurl = c.serverurl != NULL ? fv_xstrdup(c.serverurl) :
-						     NULL;
+		p->serverurl =
+		    c.serverurl != NULL ? fv_xstrdup(c.serverurl) : NULL;
 		p->out.capture_maxbytes = c.out_capture;
 		p->out.events_enabled = c.out_events;
 		p->err.capture_maxbytes = c.err_capture;
 		p->err.events_enabled = c.err_events;
 
 		if ((rv = cfg_get(L, sec, "directory", NULL, &cx, true,
-			 &p->directory)) != 0 ||
+		         &p->directory)) != 0 ||
 		    (rv = cfg_logcfg_read(L, sec, &cx, "stdout", &p->out)) !=
-			0 ||
+		        0 ||
 		    (rv = cfg_logcfg_read(L, sec, &cx, "stderr", &p->err)) !=
-			0) {
+		        0) {
 			goto out;
 		}
 		if (c.redirect_stderr) {
 			if (p->err.kind == CFG_LOGFILE_PATH) {
 				fv_strv_push_take(&L->cfg->warnings,
-				    fv_xasprintf("For [%s], redirect_stderr=true "
-						 "but stderr_logfile has also "
-						 "been set to a filename, the "
-						 "filename has been ignored",
-					sec->name));
+				    fv_xasprintf(
+				        "For [%s], redirect_stderr=true "
+				        "but stderr_logfile has also "
+				        "been set to a filename, the "
+				        "filename has been ignored",
+				        sec->name));
 			}
 			p->err.kind = CFG_LOGFILE_NONE;
 			free(p->err.path);
 			p->err.path = NULL;
 		}
 		if ((rv = cfg_get(L, sec, "command", NULL, &cx, true,
-			 &p->command)) != 0) {
+		         &p->command)) != 0) {
 			goto out;
 		}
 		if (p->command == NULL) {
@@ -1052,11 +1054,12 @@ cfg_processes_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 		}
 		if (*p->command == '\0') {
 			/* 4.2.5 accepts it and fails at every spawn. */
-			rv = cfg_fail(L, sec, "command", "the command is empty");
+			rv =
+			    cfg_fail(L, sec, "command", "the command is empty");
 			goto out;
 		}
-		rv = cfg_expand(c.process_name, &cx, "process_name", &p->name,
-		    L->d);
+		rv = cfg_expand(
+		    c.process_name, &cx, "process_name", &p->name, L->d);
 		if ((rv = cfg_relay(L, sec, "process_name", rv)) != 0) {
 			goto out;
 		}
@@ -1107,8 +1110,8 @@ cfg_group_add(struct cfg_loader *L, const char *name, enum cfg_group_type t,
 	struct cfg *cfg = L->cfg;
 	struct cfg_group *g;
 
-	cfg->groups = fv_xreallocarray(cfg->groups, cfg->ngroups + 1,
-	    sizeof(*cfg->groups));
+	cfg->groups = fv_xreallocarray(
+	    cfg->groups, cfg->ngroups + 1, sizeof(*cfg->groups));
 	g = &cfg->groups[cfg->ngroups++];
 	memset(g, 0, sizeof(*g));
 	g->name = fv_xstrdup(name);
@@ -1182,10 +1185,12 @@ cfg_load_hetero(struct cfg_loader *L, struct fv_strv *excluded)
 		free(gname);
 		for (size_t p = 0; p < programs.n && rv == 0; p++) {
 			char *pn = fv_xasprintf("program:%s", programs.v[p]);
-			char *fn = fv_xasprintf("fcgi-program:%s",
-			    programs.v[p]);
-			struct cfg_ini_section *ps = cfg_ini_section(&L->ini, pn);
-			struct cfg_ini_section *fs = cfg_ini_section(&L->ini, fn);
+			char *fn =
+			    fv_xasprintf("fcgi-program:%s", programs.v[p]);
+			struct cfg_ini_section *ps =
+			    cfg_ini_section(&L->ini, pn);
+			struct cfg_ini_section *fs =
+			    cfg_ini_section(&L->ini, fn);
 			struct cfg_process *procs;
 			size_t n;
 
@@ -1202,8 +1207,8 @@ cfg_load_hetero(struct cfg_loader *L, struct fv_strv *excluded)
 			} else {
 				ps = ps != NULL ? ps : fs;
 				fv_strv_push(excluded, ps->name);
-				rv = cfg_processes_read(L, ps, g->name, false,
-				    &procs, &n);
+				rv = cfg_processes_read(
+				    L, ps, g->name, false, &procs, &n);
 				if (rv == 0) {
 					cfg_group_take(g, procs, n);
 				}
@@ -1244,11 +1249,11 @@ cfg_load_listener(struct cfg_loader *L, struct cfg_ini_section *sec)
 	int rv;
 
 	cfg_xset_str(&here, "here", L->cfg->here);
-	rv = cfg_get_int(L, sec, "priority", "-1", &here, INT_MIN, INT_MAX,
-	    &prio);
+	rv = cfg_get_int(
+	    L, sec, "priority", "-1", &here, INT_MIN, INT_MAX, &prio);
 	if (rv == 0) {
-		rv = cfg_get_int(L, sec, "buffer_size", "10", &here,
-		    LLONG_MIN, INT_MAX, &bufsize);
+		rv = cfg_get_int(L, sec, "buffer_size", "10", &here, LLONG_MIN,
+		    INT_MAX, &bufsize);
 	}
 	if (rv == 0 && bufsize < 1) {
 		rv = cfg_fail(L, sec, "buffer_size",
@@ -1262,13 +1267,13 @@ cfg_load_listener(struct cfg_loader *L, struct cfg_ini_section *sec)
 	if (rv != 0) {
 		goto out;
 	}
-	g = cfg_group_add(L, strchr(sec->name, ':') + 1,
-	    CFG_GROUP_EVENTLISTENER, prio);
+	g = cfg_group_add(
+	    L, strchr(sec->name, ':') + 1, CFG_GROUP_EVENTLISTENER, prio);
 	g->buffer_size = bufsize;
 	g->result_handler = s;
 	s = NULL;
 	if (strcmp(fv_str_strip(g->result_handler),
-		"supervisor.dispatchers:default_handler") != 0) {
+	        "supervisor.dispatchers:default_handler") != 0) {
 		cfg_notice(L,
 		    "%s:%d: [%s] result_handler %s is Python code; "
 		    "fleetvisord uses the default handler (OK accepts, "
@@ -1301,8 +1306,8 @@ cfg_load_listener(struct cfg_loader *L, struct cfg_ini_section *sec)
 		goto out;
 	}
 	qsort(g->events.v, g->events.n, sizeof(char *), cfg_strcmp_p);
-	if ((rv = cfg_get_bool(L, sec, "redirect_stderr", "false", &here,
-		 &redirect)) != 0) {
+	if ((rv = cfg_get_bool(
+	         L, sec, "redirect_stderr", "false", &here, &redirect)) != 0) {
 		goto out;
 	}
 	if (redirect) {
@@ -1364,27 +1369,33 @@ cfg_fcgi_socket_parse(struct cfg_loader *L, struct cfg_ini_section *sec,
 		long long port = 0;
 
 		for (q = hp; colon != NULL && q < colon; q++) {
-			if (*q == ':' || *q == ' ' || (*q >= '\t' && *q <= '\r')) {
+			if (*q == ':' || *q == ' ' ||
+			    (*q >= '\t' && *q <= '\r')) {
 				break;
 			}
 		}
-		if (colon != NULL && q == colon && colon > hp && colon[1] != '\0') {
+		if (colon != NULL && q == colon && colon > hp &&
+		    colon[1] != '\0') {
 			for (q = colon + 1; *q >= '0' && *q <= '9'; q++) {
-				port = port > 100000 ? port : port * 10 + (*q - '0');
+				port = port > 100000 ? port
+				                     : port * 10 + (*q - '0');
 			}
 			if (*q == '\0' || (*q == '\n' && q[1] == '\0')) {
 				if (port < 1 || port > 65535) {
 					return cfg_fail(L, sec, "socket",
-					    "%lld is %s bound (%s) in [%s] socket",
-					    port, port < 1 ? "below lower" :
-							     "above upper",
-					    port < 1 ? "1" : "65535", sec->name);
+					    "%lld is %s bound (%s) in [%s] "
+					    "socket",
+					    port,
+					    port < 1 ? "below lower"
+					             : "above upper",
+					    port < 1 ? "1" : "65535",
+					    sec->name);
 				}
 				so->host = fv_str_lower(
 				    fv_xstrndup(hp, (size_t)(colon - hp)));
 				so->port = (int)port;
-				so->url = fv_xasprintf("tcp://%s:%d", so->host,
-				    so->port);
+				so->url = fv_xasprintf(
+				    "tcp://%s:%d", so->host, so->port);
 				return 0;
 			}
 		}
@@ -1411,25 +1422,27 @@ cfg_load_fcgi(struct cfg_loader *L, struct cfg_ini_section *sec)
 	so.backlog = -1;
 	cfg_xset_str(&ex, "here", L->cfg->here);
 	if ((rv = cfg_relay(L, sec, NULL,
-		 cfg_process_or_group_name(strchr(sec->name, ':') + 1, &pname,
-		     L->d))) != 0 ||
-	    (rv = cfg_get_int(L, sec, "priority", "999", &ex, INT_MIN,
-		 INT_MAX, &prio)) != 0 ||
+	         cfg_process_or_group_name(
+	             strchr(sec->name, ':') + 1, &pname, L->d))) != 0 ||
+	    (rv = cfg_get_int(L, sec, "priority", "999", &ex, INT_MIN, INT_MAX,
+	         &prio)) != 0 ||
 	    (rv = cfg_get(L, sec, "user", NULL, &ex, true, &s)) != 0) {
 		goto out;
 	}
-	if (s != NULL && (rv = cfg_relay(L, sec, "user",
-			      cfg_name_to_uid(s, &proc_uid, L->d))) != 0) {
+	if (s != NULL &&
+	    (rv = cfg_relay(
+	         L, sec, "user", cfg_name_to_uid(s, &proc_uid, L->d))) != 0) {
 		goto out;
 	}
 	free(s);
 	s = NULL;
-	if ((rv = cfg_get(L, sec, "socket_backlog", NULL, &ex, true, &s)) != 0) {
+	if ((rv = cfg_get(L, sec, "socket_backlog", NULL, &ex, true, &s)) !=
+	    0) {
 		goto out;
 	}
 	if (s != NULL) {
 		if ((rv = cfg_relay(L, sec, "socket_backlog",
-			 cfg_integer(s, &backlog, L->d))) != 0) {
+		         cfg_integer(s, &backlog, L->d))) != 0) {
 			goto out;
 		}
 		if (backlog < 1 || backlog > 65535) {
@@ -1444,8 +1457,8 @@ cfg_load_fcgi(struct cfg_loader *L, struct cfg_ini_section *sec)
 		goto out;
 	}
 	if (s != NULL && cfg_user_group(s, &ouid, &ogid, L->d) != 0) {
-		rv = cfg_fail(L, sec, "socket_owner",
-		    "Invalid socket_owner value %s", s);
+		rv = cfg_fail(
+		    L, sec, "socket_owner", "Invalid socket_owner value %s", s);
 		goto out;
 	}
 	so.has_owner = s != NULL;
@@ -1457,8 +1470,8 @@ cfg_load_fcgi(struct cfg_loader *L, struct cfg_ini_section *sec)
 		goto out;
 	}
 	if (s != NULL && cfg_octal(s, &mode, L->d) != 0) {
-		rv = cfg_fail(L, sec, "socket_mode",
-		    "Invalid socket_mode value %s", s);
+		rv = cfg_fail(
+		    L, sec, "socket_mode", "Invalid socket_mode value %s", s);
 		goto out;
 	}
 	free(s);
@@ -1472,8 +1485,8 @@ cfg_load_fcgi(struct cfg_loader *L, struct cfg_ini_section *sec)
 		    "[%s] section requires a \"socket\" line", sec->name);
 		goto out;
 	}
-	if ((rv = cfg_fcgi_socket_parse(L, sec, s, proc_uid, so.has_owner,
-		 mode, &so)) != 0) {
+	if ((rv = cfg_fcgi_socket_parse(
+	         L, sec, s, proc_uid, so.has_owner, mode, &so)) != 0) {
 		goto out;
 	}
 	so.backlog = backlog;
@@ -1525,8 +1538,8 @@ cfg_load_groups(struct cfg_loader *L)
 		cfg_expansions_fini(&here);
 		if (rv == 0) {
 			g = cfg_group_add(L, gname, CFG_GROUP_PROCESS, prio);
-			rv = cfg_processes_read(L, sec, gname, false, &procs,
-			    &n);
+			rv = cfg_processes_read(
+			    L, sec, gname, false, &procs, &n);
 			if (rv == 0) {
 				cfg_group_take(g, procs, n);
 			}
@@ -1534,8 +1547,8 @@ cfg_load_groups(struct cfg_loader *L)
 		free(gname);
 	}
 	for (size_t i = 0; i < L->ini.nsections && rv == 0; i++) {
-		if (fv_str_startswith(L->ini.sections[i].name,
-			"eventlistener:")) {
+		if (fv_str_startswith(
+		        L->ini.sections[i].name, "eventlistener:")) {
 			rv = cfg_load_listener(L, &L->ini.sections[i]);
 		}
 	}
@@ -1560,7 +1573,7 @@ cfg_load_groups(struct cfg_loader *L)
 	for (size_t i = 0; i < L->cfg->ngroups; i++) {
 		for (size_t j = i + 1; j < L->cfg->ngroups; j++) {
 			if (strcmp(L->cfg->groups[i].name,
-				L->cfg->groups[j].name) == 0) {
+			        L->cfg->groups[j].name) == 0) {
 				rv = fv_diagf(L->d, FV_EBADCONF,
 				    "%s: two process groups are named '%s' "
 				    "(a [group:x], [program:x], "
@@ -1577,15 +1590,15 @@ out:
 }
 
 static int
-cfg_server_auth(struct cfg_loader *L, struct cfg_ini_section *sec,
-    struct cfg_server *sv)
+cfg_server_auth(
+    struct cfg_loader *L, struct cfg_ini_section *sec, struct cfg_server *sv)
 {
 	int rv;
 
-	if ((rv = cfg_get(L, sec, "username", NULL, NULL, true,
-		 &sv->username)) != 0 ||
-	    (rv = cfg_get(L, sec, "password", NULL, NULL, true,
-		 &sv->password)) != 0) {
+	if ((rv = cfg_get(
+	         L, sec, "username", NULL, NULL, true, &sv->username)) != 0 ||
+	    (rv = cfg_get(
+	         L, sec, "password", NULL, NULL, true, &sv->password)) != 0) {
 		return rv;
 	}
 	if ((sv->username == NULL) != (sv->password == NULL)) {
@@ -1606,8 +1619,8 @@ cfg_server_add(struct cfg_loader *L, struct cfg_ini_section *sec,
 	struct cfg_server *sv;
 	const char *colon = strchr(sec->name, ':');
 
-	cfg->servers = fv_xreallocarray(cfg->servers, cfg->nservers + 1,
-	    sizeof(*cfg->servers));
+	cfg->servers = fv_xreallocarray(
+	    cfg->servers, cfg->nservers + 1, sizeof(*cfg->servers));
 	sv = &cfg->servers[cfg->nservers++];
 	memset(sv, 0, sizeof(*sv));
 	sv->section = fv_xstrdup(sec->name);
@@ -1670,25 +1683,28 @@ cfg_load_servers(struct cfg_loader *L)
 		sv->file = cfg_normalize_path(fv_str_strip(s));
 		free(s);
 		if ((rv = cfg_server_auth(L, sec, sv)) != 0 ||
-		    (rv = cfg_get(L, sec, "chown", NULL, NULL, true, &s)) != 0) {
+		    (rv = cfg_get(L, sec, "chown", NULL, NULL, true, &s)) !=
+		        0) {
 			return rv;
 		}
 		if (s != NULL &&
 		    cfg_user_group(s, &sv->chown_uid, &sv->chown_gid, L->d) !=
-			0) {
-			rv = cfg_fail(L, sec, "chown", "Invalid sockchown value %s",
-			    s);
+		        0) {
+			rv = cfg_fail(
+			    L, sec, "chown", "Invalid sockchown value %s", s);
 			free(s);
 			return rv;
 		}
 		free(s);
-		if ((rv = cfg_get(L, sec, "chmod", NULL, NULL, true, &s)) != 0) {
+		if ((rv = cfg_get(L, sec, "chmod", NULL, NULL, true, &s)) !=
+		    0) {
 			return rv;
 		}
-		if (s != NULL && (cfg_octal(s, &sv->chmod, L->d) != 0 ||
-				     sv->chmod < 0 || sv->chmod > 07777)) {
-			rv = cfg_fail(L, sec, "chmod", "Invalid chmod value %s",
-			    s);
+		if (s != NULL &&
+		    (cfg_octal(s, &sv->chmod, L->d) != 0 || sv->chmod < 0 ||
+		        sv->chmod > 07777)) {
+			rv = cfg_fail(
+			    L, sec, "chmod", "Invalid chmod value %s", s);
 			free(s);
 			return rv;
 		}
@@ -1719,9 +1735,9 @@ cfg_load_ctl(struct cfg_loader *L)
 	}
 	cfg_xset_str(&here, "here", L->cfg->here);
 	if (cfg_get(L, sec, "serverurl", "http://localhost:9001", &here, true,
-		&c->serverurl) != 0 ||
+	        &c->serverurl) != 0 ||
 	    cfg_get(L, sec, "prompt", "supervisor", NULL, true, &c->prompt) !=
-		0 ||
+	        0 ||
 	    cfg_get(L, sec, "username", NULL, NULL, true, &c->username) != 0 ||
 	    cfg_get(L, sec, "password", NULL, NULL, true, &c->password) != 0 ||
 	    cfg_get(L, sec, "history_file", NULL, &here, true, &s) != 0) {
@@ -1760,12 +1776,12 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 	char *path;
 	int lvl;
 
-#define CLI_FAIL(opt, val)                                                  \
-	do {                                                                \
-		char m_[sizeof(L->d->msg)];                                 \
-		fv_strlcpy(m_, L->d->msg, sizeof(m_));                      \
-		return fv_diagf(L->d, FV_EUSAGE,                            \
-		    "invalid value for %s '%s': %s", opt, val, m_);        \
+#define CLI_FAIL(opt, val)                                          \
+	do {                                                        \
+		char m_[sizeof(L->d->msg)];                         \
+		fv_strlcpy(m_, L->d->msg, sizeof(m_));              \
+		return fv_diagf(L->d, FV_EUSAGE,                    \
+		    "invalid value for %s '%s': %s", opt, val, m_); \
 	} while (0)
 	if (cli->umask != NULL) {
 		if (cfg_octal(cli->umask, &v, L->d) != 0) {
@@ -1787,7 +1803,8 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 		}
 	}
 	if (cli->childlogdir != NULL) {
-		if (cfg_existing_directory(cli->childlogdir, &path, L->d) != 0) {
+		if (cfg_existing_directory(cli->childlogdir, &path, L->d) !=
+		    0) {
 			CLI_FAIL("-q", cli->childlogdir);
 		}
 		if (apply) {
@@ -1884,7 +1901,8 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 		sd->strip_ansi = cli->strip_ansi;
 	}
 	sd->uid = -1;
-	if (sd->user != NULL && cfg_name_to_uid(sd->user, &sd->uid, L->d) != 0) {
+	if (sd->user != NULL &&
+	    cfg_name_to_uid(sd->user, &sd->uid, L->d) != 0) {
 		/* The message is in L->d already: from -u it stands alone (as
 		 * in 4.2.5), from the file it gets file:line [supervisord]. */
 		if (cli->user != NULL) {

@@ -61,8 +61,8 @@ enum cfg_autorestart {
 
 /* cfg_autorestart: a boolean word or "unexpected", any case.
  * Message: "invalid 'autorestart' value '<lowercased s>'". */
-int cfg_autorestart(const char *s, enum cfg_autorestart *out,
-    struct fv_diag *d);
+int cfg_autorestart(
+    const char *s, enum cfg_autorestart *out, struct fv_diag *d);
 
 /* cfg_logging_level: critical 50, error 40, warn 30, info 20, debug 10,
  * trace 5, blather 3 (any case). Message: "bad logging level name '<s>'". */
@@ -75,8 +75,7 @@ int cfg_logging_level(const char *s, int *out, struct fv_diag *d);
  * specified in '<s>'", "not a valid port number: '<s>' ", "<n> is above
  * upper bound (65535)", "<n> is below lower bound (1)".
  */
-int cfg_inet_address(const char *s, char **host, int *port,
-    struct fv_diag *d);
+int cfg_inet_address(const char *s, char **host, int *port, struct fv_diag *d);
 
 /* cfg_name_to_uid: a user name or a numeric uid that exists in the
  * password database. Messages: "Invalid user name <s>" /
@@ -122,8 +121,8 @@ enum cfg_logfile_kind {
 
 /* cfg_logfile_name: none/off -> NONE, auto -> AUTO, syslog -> SYSLOG (any
  * case), else an existing_dirpath in *path (malloc'd; NULL otherwise). */
-int cfg_logfile_name(const char *s, enum cfg_logfile_kind *kind, char **path,
-    struct fv_diag *d);
+int cfg_logfile_name(
+    const char *s, enum cfg_logfile_kind *kind, char **path, struct fv_diag *d);
 
 /* cfg_process_or_group_name: the stripped name; refuses ' ', ':' and '/'.
  * Message: "Invalid name: '<s>' because of character: '<c>'".

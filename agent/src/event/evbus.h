@@ -18,9 +18,9 @@ struct proc;
 struct proc_group;
 
 enum evbus_kind {
-	EVBUS_PROC_STATE = 1u << 0,	  /* a process changed state */
-	EVBUS_PROC_LOG = 1u << 1,	  /* child output (stdout/stderr) */
-	EVBUS_PROC_COMM = 1u << 2,	  /* a captured message was complete */
+	EVBUS_PROC_STATE = 1u << 0, /* a process changed state */
+	EVBUS_PROC_LOG = 1u << 1, /* child output (stdout/stderr) */
+	EVBUS_PROC_COMM = 1u << 2, /* a captured message was complete */
 	EVBUS_SUPERVISOR_STATE = 1u << 3, /* running, stopping */
 	EVBUS_GROUP_ADDED = 1u << 4,
 	EVBUS_GROUP_REMOVED = 1u << 5,
@@ -33,13 +33,13 @@ enum evbus_channel {
 
 struct evbus_event {
 	enum evbus_kind kind;
-	const struct proc *proc;	/* PROC_*; borrowed */
+	const struct proc *proc; /* PROC_*; borrowed */
 	const struct proc_group *group; /* GROUP_*; borrowed */
-	enum proc_state from, to;	/* PROC_STATE */
-	bool expected;			/* PROC_STATE to EXITED */
-	int pid;			/* PROC_STATE: the child, or 0 */
-	enum evbus_channel channel;	/* PROC_LOG, PROC_COMM */
-	const char *data;		/* PROC_LOG, PROC_COMM; borrowed */
+	enum proc_state from, to; /* PROC_STATE */
+	bool expected; /* PROC_STATE to EXITED */
+	int pid; /* PROC_STATE: the child, or 0 */
+	enum evbus_channel channel; /* PROC_LOG, PROC_COMM */
+	const char *data; /* PROC_LOG, PROC_COMM; borrowed */
 	size_t len;
 	int supervisor_state; /* SUPERVISOR_STATE: 4.2.5's mood */
 };

@@ -5,10 +5,10 @@
  */
 #include "process/fcgi_socket.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +31,7 @@ fcgi_socket_fail(struct fv_diag *d, const struct cfg_fcgi_socket *s, int fd,
 }
 
 static int
-fcgi_socket_unix(const struct cfg_fcgi_socket *s, int *fdp,
-    struct fv_diag *d)
+fcgi_socket_unix(const struct cfg_fcgi_socket *s, int *fdp, struct fv_diag *d)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
@@ -95,13 +94,12 @@ fcgi_socket_tcp(const struct cfg_fcgi_socket *s, int *fdp, struct fv_diag *d)
 }
 
 int
-fcgi_socket_open(const struct cfg_fcgi_socket *s, int *fdp,
-    struct fv_diag *d)
+fcgi_socket_open(const struct cfg_fcgi_socket *s, int *fdp, struct fv_diag *d)
 {
 	int fd = -1, rv;
 
-	rv = s->path != NULL ? fcgi_socket_unix(s, &fd, d) :
-			       fcgi_socket_tcp(s, &fd, d);
+	rv = s->path != NULL ? fcgi_socket_unix(s, &fd, d)
+	                     : fcgi_socket_tcp(s, &fd, d);
 	if (rv != 0) {
 		return rv;
 	}

@@ -12,8 +12,8 @@
  */
 
 /* fcgi_socket_open binds and listens; the error names the socket. */
-int fcgi_socket_open(const struct cfg_fcgi_socket *s, int *fd,
-    struct fv_diag *d);
+int fcgi_socket_open(
+    const struct cfg_fcgi_socket *s, int *fd, struct fv_diag *d);
 
 /* fcgi_socket_close closes fd and, for a UNIX socket, unlinks its path. */
 void fcgi_socket_close(const struct cfg_group *g, int fd);

@@ -12,6 +12,8 @@
  */
 #include "process/proc.h"
 
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,11 +88,11 @@ proc_policy_init(struct proc_policy *pol, const struct cfg_process *pc)
 		.startsecs_ms = (uint64_t)pc->startsecs * 1000,
 		.startretries = pc->startretries,
 		.autostart = pc->autostart,
-		.autorestart = pc->autorestart == CFG_AUTORESTART_TRUE ?
-		    PROC_RESTART_ALWAYS :
-		    pc->autorestart == CFG_AUTORESTART_UNEXPECTED ?
-		    PROC_RESTART_UNEXPECTED :
-		    PROC_RESTART_NEVER,
+		.autorestart = pc->autorestart == CFG_AUTORESTART_TRUE
+		    ? PROC_RESTART_ALWAYS
+		    : pc->autorestart == CFG_AUTORESTART_UNEXPECTED
+		    ? PROC_RESTART_UNEXPECTED
+		    : PROC_RESTART_NEVER,
 		.exitcodes = pc->exitcodes,
 		.nexitcodes = pc->nexitcodes,
 		.stopwaitsecs_ms = (uint64_t)pc->stopwaitsecs * 1000,
@@ -182,13 +183,12 @@ proc_arm(struct proc *p)
 		uv_timer_stop(&p->timer);
 		return;
 	}
-	uv_timer_start(&p->timer, proc_on_timer, due > now ? due - now : 0,
-	    0);
+	uv_timer_start(&p->timer, proc_on_timer, due > now ? due - now : 0, 0);
 }
 
 static void
-proc_publish(struct proc *p, enum proc_state from, enum proc_state to,
-    bool expected)
+proc_publish(
+    struct proc *p, enum proc_state from, enum proc_state to, bool expected)
 {
 	struct evbus_event ev = {
 		.kind = EVBUS_PROC_STATE,
@@ -213,8 +213,9 @@ proc_send(struct proc *p, int sig, bool as_group)
 	char sb[32];
 	pid_t target;
 
-	supervisor_log(p->sv, MAINLOG_DEBG, "killing %s (pid %d) %swith signal %s",
-	    p->cfg->name, (int)p->pid, as_group ? "process group " : "",
+	supervisor_log(p->sv, MAINLOG_DEBG,
+	    "killing %s (pid %d) %swith signal %s", p->cfg->name, (int)p->pid,
+	    as_group ? "process group " : "",
 	    proc_signame(sig, sb, sizeof(sb)));
 	if (p->pid <= 0) {
 		return;
@@ -233,8 +234,9 @@ proc_send(struct proc *p, int sig, bool as_group)
 		    p->cfg->name, (int)p->pid, strerror(errno));
 		return;
 	}
-	supervisor_log(p->sv, MAINLOG_CRIT, "unknown problem killing %s (%d):%s",
-	    p->cfg->name, (int)p->pid, strerror(errno));
+	supervisor_log(p->sv, MAINLOG_CRIT,
+	    "unknown problem killing %s (%d):%s", p->cfg->name, (int)p->pid,
+	    strerror(errno));
 	proc_run(p, PEV_KILL_FAILED, NULL, NULL);
 }
 
@@ -269,20 +271,20 @@ proc_spawn_now(struct proc *p)
 	}
 	if ((rv = proc_io_prepare(p, &fds)) != 0) {
 		if (rv == -EMFILE || rv == -ENFILE) {
-			msg = fv_xasprintf("too many open files to spawn '%s'",
-			    p->cfg->name);
+			msg = fv_xasprintf(
+			    "too many open files to spawn '%s'", p->cfg->name);
 		} else {
 			msg = fv_xasprintf("unknown error making dispatchers "
-					   "for '%s': %s",
+			                   "for '%s': %s",
 			    p->cfg->name, proc_errno_name(-rv));
 		}
 		proc_spawn_req_fini(&req);
 		proc_spawn_failed(p, msg);
 		return;
 	}
-	req.fd_in = p->group != NULL && p->group->fcgi_fd >= 0 ?
-	    p->group->fcgi_fd :
-	    fds.child_in;
+	req.fd_in = p->group != NULL && p->group->fcgi_fd >= 0
+	    ? p->group->fcgi_fd
+	    : fds.child_in;
 	req.fd_out = fds.child_out;
 	req.fd_err = fds.child_err;
 	pid = proc_spawn_fork(&req, &child_err);
@@ -291,11 +293,11 @@ proc_spawn_now(struct proc *p)
 		proc_io_abort(p, &fds);
 		if (pid == -EAGAIN) {
 			msg = fv_xasprintf("Too many processes in process "
-					   "table to spawn '%s'",
+			                   "table to spawn '%s'",
 			    p->cfg->name);
 		} else {
 			msg = fv_xasprintf("unknown error during fork for "
-					   "'%s': %s",
+			                   "'%s': %s",
 			    p->cfg->name, proc_errno_name((int)-pid));
 		}
 		proc_spawn_failed(p, msg);
@@ -309,16 +311,16 @@ proc_spawn_now(struct proc *p)
 	if (child_err != NULL) {
 		/* 4.2.5 learns this only from the exit status 127 and the
 		 * stderr log; we know it now and say so at debug level. */
-		supervisor_log(p->sv, MAINLOG_DEBG, "'%s' (pid %d) did not exec: %s",
-		    p->cfg->name, (int)pid, child_err);
+		supervisor_log(p->sv, MAINLOG_DEBG,
+		    "'%s' (pid %d) did not exec: %s", p->cfg->name, (int)pid,
+		    child_err);
 		free(child_err);
 	}
 	proc_run(p, PEV_SPAWNED, NULL, NULL);
 }
 
 static void
-proc_log_step(struct proc *p, const struct proc_step *st,
-    const char *exitdesc)
+proc_log_step(struct proc *p, const struct proc_step *st, const char *exitdesc)
 {
 	int level = st->info_level ? MAINLOG_INFO : MAINLOG_WARN;
 
@@ -339,8 +341,8 @@ proc_log_step(struct proc *p, const struct proc_step *st,
 		    p->cfg->name);
 		break;
 	case PMSG_STOPPED:
-		supervisor_log(p->sv, level, "stopped: %s (%s)", p->cfg->name,
-		    exitdesc);
+		supervisor_log(
+		    p->sv, level, "stopped: %s (%s)", p->cfg->name, exitdesc);
 		break;
 	case PMSG_EXITED_EXPECTED:
 		supervisor_log(p->sv, level, "exited: %s (%s; expected)",
@@ -372,15 +374,16 @@ proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
 	}
 	/* finish()'s spawnerr texts, which getProcessInfo shows. */
 	if (ev == PEV_EXITED && st.msg == PMSG_EXITED_UNEXPECTED) {
-		proc_set_spawnerr(p, st.prev == PROC_STARTING &&
-			    p->fsm.state == PROC_BACKOFF ?
-			fv_xstrdup("Exited too quickly (process log may have "
-				   "details)") :
-			fv_xasprintf("Bad exit code %d", ex->exitstatus));
+		proc_set_spawnerr(p,
+		    st.prev == PROC_STARTING && p->fsm.state == PROC_BACKOFF
+		        ? fv_xstrdup("Exited too quickly (process log may have "
+		                     "details)")
+		        : fv_xasprintf("Bad exit code %d", ex->exitstatus));
 	}
 	if (st.msg == PMSG_KILLING) {
-		supervisor_log(p->sv, MAINLOG_WARN, "killing '%s' (%d) with SIGKILL",
-		    p->cfg->name, (int)p->pid);
+		supervisor_log(p->sv, MAINLOG_WARN,
+		    "killing '%s' (%d) with SIGKILL", p->cfg->name,
+		    (int)p->pid);
 	}
 	if (st.actions & PACT_NOTIFY) {
 		if (st.via != st.prev) {

@@ -1,9 +1,11 @@
 #ifndef FV_PROCESS_PROC_H
 #define FV_PROCESS_PROC_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
+
 #include <uv.h>
 
 #include "config/cfg.h"
@@ -29,30 +31,30 @@ struct proc_chan {
 	struct proc *proc; /* borrowed: the owner */
 	enum evbus_channel channel;
 	const struct cfg_logcfg *cfg; /* borrowed */
-	struct proc_pipe *pipe;	      /* the current child's, or NULL */
-	struct logfile *log;	      /* NULL: not open, or NONE */
-	char *logpath;		      /* AUTO made concrete; NULL: none */
+	struct proc_pipe *pipe; /* the current child's, or NULL */
+	struct logfile *log; /* NULL: not open, or NONE */
+	char *logpath; /* AUTO made concrete; NULL: none */
 	struct proc_chan_state *state;
 	bool paused; /* the log asked us to stop reading */
-	char *rbuf;  /* read buffer, PROC_READ_CHUNK bytes */
+	char *rbuf; /* read buffer, PROC_READ_CHUNK bytes */
 };
 
 struct proc {
-	struct supervisor *sv;	       /* borrowed */
-	struct proc_group *group;      /* borrowed: the owner */
+	struct supervisor *sv; /* borrowed */
+	struct proc_group *group; /* borrowed: the owner */
 	const struct cfg_process *cfg; /* borrowed from the group's config */
 	struct proc_policy pol;
 	struct proc_fsm fsm;
-	pid_t pid;    /* 0: no child */
+	pid_t pid; /* 0: no child */
 	int stdin_fd; /* our end of the child's stdin, or -1 */
 	uv_timer_t timer;
 	struct proc_chan out, err;
-	char *spawnerr;		/* the last spawn error, or NULL */
-	struct proc_tree tree;	/* descendants seen while stopping */
+	char *spawnerr; /* the last spawn error, or NULL */
+	struct proc_tree tree; /* descendants seen while stopping */
 	int64_t laststart_wall; /* seconds since the epoch, 0: never */
 	int64_t laststop_wall;
 	unsigned open_handles; /* the timer and live pipes */
-	bool closing;	       /* proc_close() was called */
+	bool closing; /* proc_close() was called */
 };
 
 /* proc_new makes a STOPPED process for pc (borrowed; must outlive it). */

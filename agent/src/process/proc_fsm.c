@@ -14,15 +14,15 @@
 #include "common/xalloc.h"
 
 /* A state as one bit of a set (a constant expression, for the table). */
-#define S(x)                                                               \
-	(1u << ((x) == PROC_STOPPED	 ? 0                               \
-		   : (x) == PROC_STARTING ? 1                               \
-		   : (x) == PROC_RUNNING  ? 2                               \
-		   : (x) == PROC_BACKOFF  ? 3                               \
-		   : (x) == PROC_STOPPING ? 4                               \
-		   : (x) == PROC_EXITED	 ? 5                               \
-		   : (x) == PROC_FATAL	 ? 6                               \
-					 : 7))
+#define S(x)                                \
+	(1u << ((x) == PROC_STOPPED     ? 0 \
+	         : (x) == PROC_STARTING ? 1 \
+	         : (x) == PROC_RUNNING  ? 2 \
+	         : (x) == PROC_BACKOFF  ? 3 \
+	         : (x) == PROC_STOPPING ? 4 \
+	         : (x) == PROC_EXITED   ? 5 \
+	         : (x) == PROC_FATAL    ? 6 \
+	                                : 7))
 
 /* A guard: may this edge be taken? */
 typedef bool proc_guard_fn(const struct proc_fsm *f,
@@ -32,16 +32,16 @@ typedef bool proc_guard_fn(const struct proc_fsm *f,
 /* An effect on the counters, applied when the edge is taken. */
 enum proc_effect {
 	PEF_NONE,
-	PEF_SPAWN,	/* 4.2.5 spawn(): reset flags, laststart = now */
-	PEF_SPAWNED,	/* _spawn_as_parent: delay = now + startsecs */
-	PEF_RUNNING,	/* STARTING -> RUNNING: backoff = delay = 0 */
-	PEF_GIVE_UP,	/* backoff = delay = 0, system_stop */
-	PEF_STOP,	/* kill(stopsignal): killing, delay = now + wait */
-	PEF_KILL,	/* kill(SIGKILL) after stopwaitsecs */
-	PEF_STOPPED,	/* finish() after a stop: killing = false */
-	PEF_TOO_QUICK,	/* finish() before startsecs */
-	PEF_EXITED,	/* finish() after RUNNING */
-	PEF_UNKNOWN,	/* kill failed */
+	PEF_SPAWN, /* 4.2.5 spawn(): reset flags, laststart = now */
+	PEF_SPAWNED, /* _spawn_as_parent: delay = now + startsecs */
+	PEF_RUNNING, /* STARTING -> RUNNING: backoff = delay = 0 */
+	PEF_GIVE_UP, /* backoff = delay = 0, system_stop */
+	PEF_STOP, /* kill(stopsignal): killing, delay = now + wait */
+	PEF_KILL, /* kill(SIGKILL) after stopwaitsecs */
+	PEF_STOPPED, /* finish() after a stop: killing = false */
+	PEF_TOO_QUICK, /* finish() before startsecs */
+	PEF_EXITED, /* finish() after RUNNING */
+	PEF_UNKNOWN, /* kill failed */
 	PEF_ADMIN_STOP, /* BACKOFF -> STOPPED by a stop request */
 };
 
@@ -75,9 +75,8 @@ proc_guard_killing(const struct proc_fsm *f, const struct proc_policy *pol,
 
 /* 4.2.5 finish(): too_quickly = now - laststart < startsecs. */
 static bool
-proc_guard_too_quickly(const struct proc_fsm *f,
-    const struct proc_policy *pol, const struct proc_env *env,
-    const struct proc_exit *ex, uint64_t now_ms)
+proc_guard_too_quickly(const struct proc_fsm *f, const struct proc_policy *pol,
+    const struct proc_env *env, const struct proc_exit *ex, uint64_t now_ms)
 {
 	return now_ms - f->laststart_ms < pol->startsecs_ms;
 }
@@ -131,9 +130,8 @@ proc_guard_stopwait_over(const struct proc_fsm *f,
 }
 
 static bool
-proc_guard_autorestart(const struct proc_fsm *f,
-    const struct proc_policy *pol, const struct proc_env *env,
-    const struct proc_exit *ex, uint64_t now_ms)
+proc_guard_autorestart(const struct proc_fsm *f, const struct proc_policy *pol,
+    const struct proc_env *env, const struct proc_exit *ex, uint64_t now_ms)
 {
 	if (!env->may_start) {
 		return false;
@@ -166,12 +164,11 @@ proc_guard_autostart(const struct proc_fsm *f, const struct proc_policy *pol,
 static const struct proc_edge proc_edges[] = {
 	/* spawn(): _assertInState(EXITED, FATAL, BACKOFF, STOPPED) */
 	{ S(PROC_STOPPED) | S(PROC_EXITED) | S(PROC_FATAL) | S(PROC_BACKOFF),
-	    PEV_START, NULL, PROC_STARTING, PACT_SPAWN, PEF_SPAWN,
-	    PMSG_NONE },
+	    PEV_START, NULL, PROC_STARTING, PACT_SPAWN, PEF_SPAWN, PMSG_NONE },
 	{ S(PROC_STARTING), PEV_SPAWNED, NULL, PROC_STARTING, 0, PEF_SPAWNED,
 	    PMSG_NONE },
-	{ S(PROC_STARTING), PEV_SPAWN_FAILED, NULL, PROC_BACKOFF, 0,
-	    PEF_NONE, PMSG_NONE },
+	{ S(PROC_STARTING), PEV_SPAWN_FAILED, NULL, PROC_BACKOFF, 0, PEF_NONE,
+	    PMSG_NONE },
 
 	/* finish() */
 	{ S(PROC_STOPPING), PEV_EXITED, proc_guard_killing, PROC_STOPPED,
@@ -187,8 +184,8 @@ static const struct proc_edge proc_edges[] = {
 	 * an assertion in finish() here; we record the exit instead. */
 	{ S(PROC_UNKNOWN), PEV_EXITED, proc_guard_exit_expected, PROC_EXITED,
 	    PACT_LOG, PEF_EXITED, PMSG_EXITED_EXPECTED },
-	{ S(PROC_UNKNOWN), PEV_EXITED, NULL, PROC_EXITED, PACT_LOG,
-	    PEF_EXITED, PMSG_EXITED_UNEXPECTED },
+	{ S(PROC_UNKNOWN), PEV_EXITED, NULL, PROC_EXITED, PACT_LOG, PEF_EXITED,
+	    PMSG_EXITED_UNEXPECTED },
 
 	/* kill(stopsignal) via stop() */
 	{ S(PROC_BACKOFF), PEV_STOP, NULL, PROC_STOPPED, PACT_LOG,
@@ -222,8 +219,8 @@ static const struct proc_edge proc_edges[] = {
 
 static void
 proc_fsm_apply(struct proc_fsm *f, const struct proc_edge *e,
-    const struct proc_policy *pol, const struct proc_exit *ex,
-    uint64_t now_ms, struct proc_step *st)
+    const struct proc_policy *pol, const struct proc_exit *ex, uint64_t now_ms,
+    struct proc_step *st)
 {
 	switch (e->effect) {
 	case PEF_NONE:
@@ -257,8 +254,8 @@ proc_fsm_apply(struct proc_fsm *f, const struct proc_edge *e,
 		/* stop() sets administrative_stop; kill() the rest. In
 		 * STOPPING the stop signal is re-sent with killasgroup. */
 		f->administrative_stop = true;
-		st->as_group = f->state == PROC_STOPPING ? pol->killasgroup :
-							 pol->stopasgroup;
+		st->as_group = f->state == PROC_STOPPING ? pol->killasgroup
+		                                         : pol->stopasgroup;
 		f->killing = true;
 		f->delay_ms = now_ms + pol->stopwaitsecs_ms;
 		break;
@@ -375,7 +372,7 @@ proc_fsm_deadline(const struct proc_fsm *f, const struct proc_policy *pol,
 		/* Due at once when a tick would start the process. */
 		copy = *f;
 		if (proc_fsm_step(&copy, PEV_TICK, pol, env, NULL, now_ms)
-			.actions &
+		        .actions &
 		    PACT_SPAWN) {
 			return now_ms;
 		}

@@ -45,12 +45,12 @@ struct proc_policy {
 
 struct proc_fsm {
 	enum proc_state state;
-	long long backoff;     /* failed starts since the last RUNNING */
-	bool started;	       /* laststart is set: spawned at least once */
+	long long backoff; /* failed starts since the last RUNNING */
+	bool started; /* laststart is set: spawned at least once */
 	uint64_t laststart_ms; /* when the last spawn was attempted */
-	uint64_t delay_ms;     /* deadline: retry (BACKOFF) or SIGKILL */
-	bool killing;	       /* a stop signal was sent */
-	bool has_pid;	       /* a child is alive and not yet reaped */
+	uint64_t delay_ms; /* deadline: retry (BACKOFF) or SIGKILL */
+	bool killing; /* a stop signal was sent */
+	bool has_pid; /* a child is alive and not yet reaped */
 	bool administrative_stop;
 	bool system_stop;
 	bool has_exitstatus;
@@ -58,36 +58,36 @@ struct proc_fsm {
 };
 
 enum proc_event {
-	PEV_START,	  /* spawn requested (admin start or autostart) */
-	PEV_SPAWNED,	  /* fork succeeded; the child is alive */
+	PEV_START, /* spawn requested (admin start or autostart) */
+	PEV_SPAWNED, /* fork succeeded; the child is alive */
 	PEV_SPAWN_FAILED, /* no child: bad command, no fds, fork failed */
-	PEV_EXITED,	  /* the child was reaped; see proc_exit */
-	PEV_STOP,	  /* administrative stop */
-	PEV_GIVE_UP,	  /* stop-all while in BACKOFF */
-	PEV_TICK,	  /* a deadline passed: evaluate timed transitions */
-	PEV_KILL_FAILED,  /* kill(2) failed with something else than ESRCH */
+	PEV_EXITED, /* the child was reaped; see proc_exit */
+	PEV_STOP, /* administrative stop */
+	PEV_GIVE_UP, /* stop-all while in BACKOFF */
+	PEV_TICK, /* a deadline passed: evaluate timed transitions */
+	PEV_KILL_FAILED, /* kill(2) failed with something else than ESRCH */
 };
 
 /* Actions for the caller, a bit set. */
 enum proc_action {
-	PACT_SPAWN = 1u << 0,	  /* fork and exec now, then PEV_SPAWNED */
+	PACT_SPAWN = 1u << 0, /* fork and exec now, then PEV_SPAWNED */
 	PACT_SIGNAL_STOP = 1u << 1, /* send the stop signal (see as_group) */
-	PACT_SIGKILL = 1u << 2,	  /* send SIGKILL (see as_group) */
-	PACT_NOTIFY = 1u << 3,	  /* the state changed (see via/prev) */
-	PACT_REFUSED = 1u << 4,	  /* the event is not allowed now */
-	PACT_LOG = 1u << 5,	  /* log the message in msg */
+	PACT_SIGKILL = 1u << 2, /* send SIGKILL (see as_group) */
+	PACT_NOTIFY = 1u << 3, /* the state changed (see via/prev) */
+	PACT_REFUSED = 1u << 4, /* the event is not allowed now */
+	PACT_LOG = 1u << 5, /* log the message in msg */
 };
 
 /* The lifecycle lines of 4.2.5's main log, worded by the caller. */
 enum proc_msg {
 	PMSG_NONE,
-	PMSG_SUCCESS,	       /* success: NAME entered RUNNING state, ... */
-	PMSG_GAVE_UP,	       /* gave up: NAME entered FATAL state, ... */
-	PMSG_STOPPED,	       /* stopped: NAME (DESC) */
-	PMSG_EXITED_EXPECTED,  /* exited: NAME (DESC; expected) */
+	PMSG_SUCCESS, /* success: NAME entered RUNNING state, ... */
+	PMSG_GAVE_UP, /* gave up: NAME entered FATAL state, ... */
+	PMSG_STOPPED, /* stopped: NAME (DESC) */
+	PMSG_EXITED_EXPECTED, /* exited: NAME (DESC; expected) */
 	PMSG_EXITED_UNEXPECTED, /* exited: NAME (DESC; not expected) */
-	PMSG_KILLING,	       /* killing 'NAME' (PID) with SIGKILL */
-	PMSG_STOP_BACKOFF,     /* Attempted to kill NAME, which is in BACKOFF */
+	PMSG_KILLING, /* killing 'NAME' (PID) with SIGKILL */
+	PMSG_STOP_BACKOFF, /* Attempted to kill NAME, which is in BACKOFF */
 };
 
 /* How a child ended, as waitpid(2) said. */
@@ -98,13 +98,13 @@ struct proc_exit {
 /* The result of one step. */
 struct proc_step {
 	unsigned actions;
-	enum proc_state prev;  /* the state before the step */
-	enum proc_state via;   /* an intermediate state that was entered, or
-				* prev when none (4.2.5's STARTING -> RUNNING
-				* -> EXITED when startsecs had not passed) */
-	bool expected;	       /* for the EXITED notification */
-	bool as_group;	       /* signal the process group */
-	bool info_level;       /* the message is INFO (else WARN) */
+	enum proc_state prev; /* the state before the step */
+	enum proc_state via; /* an intermediate state that was entered, or
+	                      * prev when none (4.2.5's STARTING -> RUNNING
+	                      * -> EXITED when startsecs had not passed) */
+	bool expected; /* for the EXITED notification */
+	bool as_group; /* signal the process group */
+	bool info_level; /* the message is INFO (else WARN) */
 	enum proc_msg msg;
 };
 
@@ -129,8 +129,7 @@ struct proc_step proc_fsm_step(struct proc_fsm *f, enum proc_event ev,
  * (now_ms or earlier: at once), or UINT64_MAX for never.
  */
 uint64_t proc_fsm_deadline(const struct proc_fsm *f,
-    const struct proc_policy *pol, const struct proc_env *env,
-    uint64_t now_ms);
+    const struct proc_policy *pol, const struct proc_env *env, uint64_t now_ms);
 
 /* proc_fsm_exit_expected tells whether status is one of the exitcodes. */
 bool proc_fsm_exit_expected(const struct proc_policy *pol, int status);

@@ -8,11 +8,12 @@
  */
 #include "process/proc_io.h"
 
+#include <sys/random.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@
 
 struct proc_pipe {
 	uv_pipe_t h;
-	struct proc *proc;     /* borrowed: outlives its pipes */
+	struct proc *proc; /* borrowed: outlives its pipes */
 	struct proc_chan *chan; /* NULL once detached */
 };
 
@@ -222,8 +223,7 @@ proc_io_comm(struct proc_chan *c, const char *data, size_t n)
 }
 
 static void
-proc_io_on_piece(void *arg, enum capture_kind kind, const char *data,
-    size_t n)
+proc_io_on_piece(void *arg, enum capture_kind kind, const char *data, size_t n)
 {
 	struct proc_chan *c = arg;
 
@@ -418,7 +418,8 @@ proc_io_prepare(struct proc *p, struct proc_io_fds *fds)
 	if (!p->cfg->redirect_stderr && (rv = proc_io_open_log(&p->err)) != 0) {
 		return rv;
 	}
-	if (!fcgi && (rv = proc_io_pipe(&fds->child_in, &fds->parent_in)) != 0) {
+	if (!fcgi &&
+	    (rv = proc_io_pipe(&fds->child_in, &fds->parent_in)) != 0) {
 		goto fail;
 	}
 	if ((rv = proc_io_pipe(&fds->parent_out, &fds->child_out)) != 0) {

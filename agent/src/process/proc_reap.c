@@ -4,9 +4,10 @@
  * adopted when the agent runs as PID 1) are reaped too, and hands each
  * managed child's status to its process exactly once.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include "process/supervisor.h"
 
@@ -37,8 +38,8 @@ supervisor_reap(struct supervisor *sv)
 			int es;
 			char *desc = proc_exit_desc(status, &es);
 
-			supervisor_log(sv, MAINLOG_INFO, "reaped unknown pid %d (%s)",
-			    (int)pid, desc);
+			supervisor_log(sv, MAINLOG_INFO,
+			    "reaped unknown pid %d (%s)", (int)pid, desc);
 			free(desc);
 			continue;
 		}

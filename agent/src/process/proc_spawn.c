@@ -82,14 +82,13 @@ proc_spawn_join(const char *dir, const char *prog)
 	if (n == 0) {
 		return fv_xstrdup(prog);
 	}
-	return fv_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/",
-	    prog);
+	return fv_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", prog);
 }
 
 /* get_execv_args() and check_execv_args(). */
 static int
-proc_spawn_resolve(const char *program, char *const *env, char **filename,
-    char **errmsg)
+proc_spawn_resolve(
+    const char *program, char *const *env, char **filename, char **errmsg)
 {
 	struct stat st;
 	bool found = false;
@@ -119,14 +118,14 @@ proc_spawn_resolve(const char *program, char *const *env, char **filename,
 	if (!found) {
 		*errmsg = proc_spawn_errf("can't find command ", *filename, "");
 	} else if (S_ISDIR(st.st_mode)) {
-		*errmsg = proc_spawn_errf("command at ", *filename,
-		    " is a directory");
+		*errmsg = proc_spawn_errf(
+		    "command at ", *filename, " is a directory");
 	} else if ((st.st_mode & 0111) == 0) {
-		*errmsg = proc_spawn_errf("command at ", *filename,
-		    " is not executable");
+		*errmsg = proc_spawn_errf(
+		    "command at ", *filename, " is not executable");
 	} else if (access(*filename, X_OK) != 0) {
-		*errmsg = proc_spawn_errf("no permission to run command ",
-		    *filename, "");
+		*errmsg = proc_spawn_errf(
+		    "no permission to run command ", *filename, "");
 	} else {
 		return 0;
 	}
@@ -157,7 +156,8 @@ proc_spawn_ident(const struct cfg_process *pc, struct proc_spawn_req *req)
 	}
 	if (getuid() != 0) {
 		req->ident = PROC_IDENT_FAIL;
-		req->fail_msg = fv_xstrdup("Can't drop privilege as nonroot user");
+		req->fail_msg =
+		    fv_xstrdup("Can't drop privilege as nonroot user");
 		return;
 	}
 	req->ident = PROC_IDENT_SWITCH;
@@ -167,8 +167,8 @@ proc_spawn_ident(const struct cfg_process *pc, struct proc_spawn_req *req)
 	 * the user, as 4.2.5 builds its setgroups() list. */
 	req->groups = fv_xreallocarray(NULL, (size_t)n, sizeof(gid_t));
 	while (getgrouplist(pw->pw_name, pw->pw_gid, req->groups, &n) < 0) {
-		req->groups = fv_xreallocarray(req->groups, (size_t)n,
-		    sizeof(gid_t));
+		req->groups =
+		    fv_xreallocarray(req->groups, (size_t)n, sizeof(gid_t));
 	}
 	req->ngroups = n;
 }
@@ -188,7 +188,8 @@ proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
 		if (eq == NULL) {
 			continue;
 		}
-		k = fv_xstrndup(ctx->environ[i], (size_t)(eq - ctx->environ[i]));
+		k = fv_xstrndup(
+		    ctx->environ[i], (size_t)(eq - ctx->environ[i]));
 		fv_kvmap_set(&env, k, eq + 1);
 		free(k);
 	}
@@ -213,14 +214,14 @@ proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
 
 int
 proc_spawn_prepare(const struct cfg_process *pc,
-    const struct proc_spawn_ctx *ctx, struct proc_spawn_req *req,
-    char **errmsg)
+    const struct proc_spawn_ctx *ctx, struct proc_spawn_req *req, char **errmsg)
 {
 	struct fv_strv words = { 0 };
 	struct fv_diag d = { "" };
 
-	*req = (struct proc_spawn_req){ .umask = -1, .fd_in = -1,
-		.fd_out = -1, .fd_err = -1 };
+	*req = (struct proc_spawn_req){
+		.umask = -1, .fd_in = -1, .fd_out = -1, .fd_err = -1
+	};
 	*errmsg = NULL;
 	if (cfg_command_split(pc->command, &words, &d) != 0) {
 		char *r = cfg_py_repr(pc->command);
@@ -235,8 +236,8 @@ proc_spawn_prepare(const struct cfg_process *pc,
 		fv_strv_free(&words);
 		return -1;
 	}
-	if (proc_spawn_resolve(words.v[0], ctx->environ, &req->filename,
-		errmsg) != 0) {
+	if (proc_spawn_resolve(
+	        words.v[0], ctx->environ, &req->filename, errmsg) != 0) {
 		fv_strv_free(&words);
 		return -1;
 	}
@@ -247,8 +248,8 @@ proc_spawn_prepare(const struct cfg_process *pc,
 	req->argv[words.n] = NULL;
 	free(words.v);
 	req->envp = proc_spawn_envp(pc, ctx);
-	req->directory = pc->directory != NULL ? fv_xstrdup(pc->directory) :
-						 NULL;
+	req->directory =
+	    pc->directory != NULL ? fv_xstrdup(pc->directory) : NULL;
 	req->umask = pc->umask >= 0 ? (int)pc->umask : -1;
 	req->parent = getpid();
 	proc_spawn_ident(pc, req);
@@ -273,8 +274,9 @@ proc_spawn_req_fini(struct proc_spawn_req *req)
 	free(req->directory);
 	free(req->groups);
 	free(req->fail_msg);
-	*req = (struct proc_spawn_req){ .umask = -1, .fd_in = -1,
-		.fd_out = -1, .fd_err = -1 };
+	*req = (struct proc_spawn_req){
+		.umask = -1, .fd_in = -1, .fd_out = -1, .fd_err = -1
+	};
 }
 
 /*
@@ -370,8 +372,8 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 		if (sig == SIGKILL || sig == SIGSTOP) {
 			continue;
 		}
-		sigaction(sig, sig == SIGPIPE || sig == SIGXFSZ ? &ign : &dfl,
-		    NULL);
+		sigaction(
+		    sig, sig == SIGPIPE || sig == SIGXFSZ ? &ign : &dfl, NULL);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -379,7 +381,6 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 	/* setpgrp(): signals sent to supervisord's group (a Ctrl-C in
 	 * the foreground) do not reach the children. */
 	setpgid(0, 0);
-
 
 	if (in >= 0 && in != 0) {
 		dup2(in, 0);
@@ -409,7 +410,8 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 			if (setgroups((size_t)req->ngroups, req->groups) != 0) {
 				why = "Could not set groups of effective user";
 			} else if (setgid(req->gid) != 0) {
-				why = "Could not set group id of effective user";
+				why =
+				    "Could not set group id of effective user";
 			} else if (setuid(req->uid) != 0) {
 				why = "Could not set user id of effective user";
 			}

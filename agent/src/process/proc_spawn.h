@@ -1,8 +1,9 @@
 #ifndef FV_PROCESS_PROC_SPAWN_H
 #define FV_PROCESS_PROC_SPAWN_H
 
-#include <stdbool.h>
 #include <sys/types.h>
+
+#include <stdbool.h>
 
 #include "config/cfg.h"
 
@@ -16,23 +17,23 @@
 
 /* How the child gets its identity (4.2.5 drop_privileges). */
 enum proc_spawn_ident {
-	PROC_IDENT_KEEP,   /* no user=, or already that uid */
+	PROC_IDENT_KEEP, /* no user=, or already that uid */
 	PROC_IDENT_SWITCH, /* setgroups, setgid, setuid */
-	PROC_IDENT_FAIL,   /* report fail_msg on fd 2 and exit 127 */
+	PROC_IDENT_FAIL, /* report fail_msg on fd 2 and exit 127 */
 };
 
 struct proc_spawn_req {
 	char *filename; /* resolved with supervisord's PATH */
-	char **argv;	/* NULL-terminated, owned */
-	char **envp;	/* NULL-terminated, owned */
+	char **argv; /* NULL-terminated, owned */
+	char **envp; /* NULL-terminated, owned */
 	char *directory; /* NULL: stay */
-	int umask;	 /* -1: inherit */
+	int umask; /* -1: inherit */
 	enum proc_spawn_ident ident;
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups; /* owned */
 	int ngroups;
-	long cfg_uid;	/* as 4.2.5 prints it in "couldn't setuid to" */
+	long cfg_uid; /* as 4.2.5 prints it in "couldn't setuid to" */
 	char *fail_msg; /* PROC_IDENT_FAIL */
 	/* The child's stdio: fd_in is the read end of the stdin pipe or the
 	 * fcgi socket; fd_err -1 means stderr goes to fd_out. */
@@ -44,7 +45,7 @@ struct proc_spawn_req {
 struct proc_spawn_ctx {
 	const char *group_name;
 	const char *serverurl; /* [supervisord]'s, or NULL */
-	char *const *environ;  /* supervisord's own environment */
+	char *const *environ; /* supervisord's own environment */
 };
 
 /*

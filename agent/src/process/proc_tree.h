@@ -1,8 +1,9 @@
 #ifndef FV_PROCESS_PROC_TREE_H
 #define FV_PROCESS_PROC_TREE_H
 
-#include <stddef.h>
 #include <sys/types.h>
+
+#include <stddef.h>
 
 /*
  * The descendants of a child, as /proc shows them at one moment: what the

@@ -73,8 +73,8 @@ supervisor_pid_add(struct supervisor *sv, pid_t pid, struct proc *p)
 {
 	if (sv->npids == sv->pidcap) {
 		sv->pidcap = sv->pidcap ? sv->pidcap * 2 : 16;
-		sv->pids = fv_xreallocarray(sv->pids, sv->pidcap,
-		    sizeof(*sv->pids));
+		sv->pids =
+		    fv_xreallocarray(sv->pids, sv->pidcap, sizeof(*sv->pids));
 	}
 	sv->pids[sv->npids++] = (struct sv_pid){ pid, p };
 }
@@ -131,11 +131,11 @@ group_new(struct supervisor *sv, const struct cfg_group *gc,
 
 		g->procs[g->nprocs++] = p;
 		if ((rv = proc_io_make_autolog(&p->out, sv->cfg->sd.childlogdir,
-			 sv->cfg->sd.identifier, d)) != 0 ||
+		         sv->cfg->sd.identifier, d)) != 0 ||
 		    (!p->cfg->redirect_stderr &&
-			(rv = proc_io_make_autolog(&p->err,
-			     sv->cfg->sd.childlogdir, sv->cfg->sd.identifier,
-			     d)) != 0)) {
+		        (rv = proc_io_make_autolog(&p->err,
+		             sv->cfg->sd.childlogdir, sv->cfg->sd.identifier,
+		             d)) != 0)) {
 			group_free(g);
 			return rv;
 		}
@@ -321,7 +321,7 @@ supervisor_stop_step(struct supervisor *sv)
 
 		while (sv->nstop_groups > 0 &&
 		    group_unstopped(sv->stop_groups[sv->nstop_groups - 1]) ==
-			0) {
+		        0) {
 			sv->nstop_groups--;
 		}
 		if (sv->nstop_groups == 0) {
@@ -373,8 +373,8 @@ supervisor_stop_all(struct supervisor *sv, enum sv_mood mood,
 	sv->on_stopped = done;
 	sv->on_stopped_arg = arg;
 	supervisor_publish_mood(sv);
-	sv->stop_groups = fv_xcalloc(sv->ngroups ? sv->ngroups : 1,
-	    sizeof(*sv->stop_groups));
+	sv->stop_groups =
+	    fv_xcalloc(sv->ngroups ? sv->ngroups : 1, sizeof(*sv->stop_groups));
 	memcpy(sv->stop_groups, sv->groups,
 	    sv->ngroups * sizeof(*sv->stop_groups));
 	sv->nstop_groups = sv->ngroups;

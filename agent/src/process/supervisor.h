@@ -1,9 +1,11 @@
 #ifndef FV_PROCESS_SUPERVISOR_H
 #define FV_PROCESS_SUPERVISOR_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
+
 #include <uv.h>
 
 #include "config/cfg.h"
@@ -29,9 +31,9 @@ enum sv_mood {
 };
 
 struct proc_group {
-	struct supervisor *sv;	     /* borrowed */
+	struct supervisor *sv; /* borrowed */
 	const struct cfg_group *cfg; /* borrowed */
-	struct proc **procs;	     /* owned, in config order */
+	struct proc **procs; /* owned, in config order */
 	size_t nprocs;
 	int fcgi_fd; /* the shared FastCGI socket, or -1 */
 };
@@ -44,8 +46,8 @@ struct sv_pid {
 typedef void supervisor_stopped_fn(void *arg);
 
 struct supervisor {
-	uv_loop_t *loop;      /* borrowed */
-	struct mainlog *log;  /* borrowed */
+	uv_loop_t *loop; /* borrowed */
+	struct mainlog *log; /* borrowed */
 	const struct cfg *cfg; /* borrowed */
 	char *const *environ; /* borrowed: supervisord's own environment */
 	struct evbus bus;

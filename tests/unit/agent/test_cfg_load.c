@@ -19,32 +19,32 @@ static void
 test_ini_python_line_rules(void **state)
 {
 	static const char text[] = "[a]\n"
-				   "Key = v1 ; comment\n"
-				   "  more\n"
-				   "\n"
-				   "  tail\n"
-				   "k2=#not a comment\n"
-				   "k3= ;comment\n"
-				   "  k4=x\n"
-				   "  k5=y\n"
-				   "[c]\n"
-				   "  k6=1\n"
-				   "  k7=2\n"
-				   "[b]x]\n"
-				   "k: colon\n";
+	                           "Key = v1 ; comment\n"
+	                           "  more\n"
+	                           "\n"
+	                           "  tail\n"
+	                           "k2=#not a comment\n"
+	                           "k3= ;comment\n"
+	                           "  k4=x\n"
+	                           "  k5=y\n"
+	                           "[c]\n"
+	                           "  k6=1\n"
+	                           "  k7=2\n"
+	                           "[b]x]\n"
+	                           "k: colon\n";
 	struct cfg_ini ini = { 0 };
 	struct fv_diag d;
 	const struct cfg_ini_section *a, *b, *c;
 
 	(void)state;
-	assert_int_equal(cfg_ini_read_string(&ini, text, strlen(text), "t", &d),
-	    0);
+	assert_int_equal(
+	    cfg_ini_read_string(&ini, text, strlen(text), "t", &d), 0);
 	a = cfg_ini_section(&ini, "a");
 	assert_non_null(a);
-	assert_string_equal(cfg_ini_get(&ini, a, "key")->value,
-	    "v1\nmore\n\ntail");
-	assert_string_equal(cfg_ini_get(&ini, a, "k2")->value,
-	    "#not a comment");
+	assert_string_equal(
+	    cfg_ini_get(&ini, a, "key")->value, "v1\nmore\n\ntail");
+	assert_string_equal(
+	    cfg_ini_get(&ini, a, "k2")->value, "#not a comment");
 	/* Deeper than its key: a continuation, as configparser reads it. */
 	assert_string_equal(cfg_ini_get(&ini, a, "k3")->value, "\nk4=x\nk5=y");
 	assert_null(cfg_ini_get(&ini, a, "k4"));
@@ -67,18 +67,18 @@ test_ini_errors_name_the_line(void **state)
 	struct fv_diag d;
 
 	(void)state;
-	assert_int_equal(cfg_ini_read_string(&ini, "k=v\n", 4, "f.conf", &d),
-	    FV_EBADCONF);
-	assert_string_equal(d.msg,
-	    "f.conf:1: a key appears before any [section] header");
+	assert_int_equal(
+	    cfg_ini_read_string(&ini, "k=v\n", 4, "f.conf", &d), FV_EBADCONF);
+	assert_string_equal(
+	    d.msg, "f.conf:1: a key appears before any [section] header");
 	cfg_ini_free(&ini);
-	assert_int_equal(cfg_ini_read_string(&ini, "[s]\nnovalue\n", 12,
-			     "f.conf", &d),
+	assert_int_equal(
+	    cfg_ini_read_string(&ini, "[s]\nnovalue\n", 12, "f.conf", &d),
 	    FV_EBADCONF);
 	assert_non_null(strstr(d.msg, "f.conf:2:"));
 	cfg_ini_free(&ini);
-	assert_int_equal(cfg_ini_read_string(&ini, "[s]\nk=\xff\n", 7,
-			     "f.conf", &d),
+	assert_int_equal(
+	    cfg_ini_read_string(&ini, "[s]\nk=\xff\n", 7, "f.conf", &d),
 	    FV_EBADCONF);
 	assert_string_equal(d.msg, "f.conf:2: the file is not valid UTF-8");
 	cfg_ini_free(&ini);
@@ -98,11 +98,11 @@ test_ini_long_lines_and_bom(void **state)
 	memcpy(text, head, h);
 	memset(text + h, 'x', n);
 	memcpy(text + h + n, "\n", 2);
-	assert_int_equal(cfg_ini_read_string(&ini, text, strlen(text), "t", &d),
-	    0);
-	assert_int_equal(strlen(cfg_ini_get(&ini, cfg_ini_section(&ini, "s"),
-				    "command")
-				    ->value),
+	assert_int_equal(
+	    cfg_ini_read_string(&ini, text, strlen(text), "t", &d), 0);
+	assert_int_equal(
+	    strlen(cfg_ini_get(&ini, cfg_ini_section(&ini, "s"), "command")
+	               ->value),
 	    n);
 	cfg_ini_free(&ini);
 	free(text);
@@ -133,10 +133,10 @@ test_load_numprocs_and_includes(void **state)
 	free(fv_test_write(dir, "conf.d/a.conf",
 	    "[program:inc]\ncommand=/bin/true %(here)s\n"));
 	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n"
-			    "[include]\nfiles=conf.d/*.conf nomatch/*.conf\n"
-			    "[program:w]\ncommand=/bin/sleep %%(process_num)d\n"
-			    "process_name=w%%(process_num)02d\nnumprocs=3\n"
-			    "numprocs_start=8\n",
+	                    "[include]\nfiles=conf.d/*.conf nomatch/*.conf\n"
+	                    "[program:w]\ncommand=/bin/sleep %%(process_num)d\n"
+	                    "process_name=w%%(process_num)02d\nnumprocs=3\n"
+	                    "numprocs_start=8\n",
 	    dir, dir);
 	assert_int_equal(load(dir, conf, &cfg, &d), 0);
 	assert_int_equal(cfg->ngroups, 2);
@@ -163,8 +163,8 @@ test_load_without_programs(void **state)
 	char *conf, *json;
 
 	(void)state;
-	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n", dir,
-	    dir);
+	conf = fv_xasprintf(
+	    "[supervisord]\nlogfile=%s/l\npidfile=%s/p\n", dir, dir);
 	assert_int_equal(load(dir, conf, &cfg, &d), 0);
 	assert_int_equal(cfg->ngroups, 0);
 	assert_null(cfg->sd.serverurl);
@@ -188,13 +188,13 @@ test_load_refusals_name_section_and_key(void **state)
 		    "[program:a] stopsignal: value 'NOPE' is not a valid "
 		    "signal name" },
 		{ "[program:a]\ncommand=x\nnumprocs=2\n",
-		    "[program:a] process_name: %(process_num) must be present" },
+		    "[program:a] process_name: %(process_num) must be "
+		    "present" },
 		{ "[program:a]\ncommand=x\nnumprocs=0\n",
 		    "[program:a] numprocs: 0 is out of range" },
 		{ "[group:g]\nprograms=nope\n",
 		    "[group:g] programs: [group:g] names unknown program" },
-		{ "[program:a]\nstartsecs=1\n",
-		    "does not specify a command" },
+		{ "[program:a]\nstartsecs=1\n", "does not specify a command" },
 		{ "[program:a]\ncommand=x\n[group:a]\nprograms=\n",
 		    "two process groups are named 'a'" },
 	};
@@ -205,7 +205,7 @@ test_load_refusals_name_section_and_key(void **state)
 		struct cfg *cfg = NULL;
 		struct fv_diag d;
 		char *conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\n"
-					  "pidfile=%s/p\n%s",
+		                          "pidfile=%s/p\n%s",
 		    dir, dir, cases[i].body);
 
 		assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
@@ -240,18 +240,19 @@ test_load_unknown_supervisord_user(void **state)
 
 	(void)state;
 	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n"
-			    "user=no_such_user_fv\n",
+	                    "user=no_such_user_fv\n",
 	    dir, dir);
 	assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
 	assert_null(cfg);
-	assert_non_null(strstr(d.msg, "supervisord.conf:4: [supervisord] "
-				      "user: Invalid user name "
-				      "no_such_user_fv"));
+	assert_non_null(strstr(d.msg,
+	    "supervisord.conf:4: [supervisord] "
+	    "user: Invalid user name "
+	    "no_such_user_fv"));
 
 	/* From -u the message stands alone, as 4.2.5 prints it. */
 	cfg_cli_init(&cli);
-	cli.configfile = fv_test_write(dir, "supervisord.conf",
-	    "[supervisord]\n");
+	cli.configfile =
+	    fv_test_write(dir, "supervisord.conf", "[supervisord]\n");
 	cli.user = fv_xstrdup("no_such_user_fv");
 	assert_int_equal(cfg_load(&cli, &cfg, &d), FV_EUSAGE);
 	assert_null(cfg);

@@ -3,18 +3,19 @@
  * 4.2.5's regular expression (cases checked with Python's re), the pidfile
  * lock that keeps a second agent out, and the AUTO log cleanup.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include <sys/stat.h>
 
 #include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "common/err.h"
 #include "common/str.h"
@@ -50,8 +51,8 @@ test_autolog_name_matches_like_python(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (daemon_autolog_name_matches(cases[i].name, "supervisor") !=
 		    cases[i].match) {
-			fail_msg("%s: expected %d", cases[i].name,
-			    cases[i].match);
+			fail_msg(
+			    "%s: expected %d", cases[i].name, cases[i].match);
 		}
 	}
 }

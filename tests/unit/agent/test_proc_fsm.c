@@ -2,10 +2,11 @@
  * The process state machine against supervisord 4.2.5's process.py: every
  * transition it makes, the ones it refuses, its timers and its messages.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "process/proc_fsm.h"
@@ -38,8 +39,8 @@ step(struct proc_fsm *f, enum proc_event ev, const struct proc_policy *pol,
 }
 
 static struct proc_step
-exited(struct proc_fsm *f, const struct proc_policy *pol, int status,
-    uint64_t now)
+exited(
+    struct proc_fsm *f, const struct proc_policy *pol, int status, uint64_t now)
 {
 	struct proc_exit ex = { .exitstatus = status };
 
@@ -78,8 +79,8 @@ test_start_then_running_after_startsecs(void **state)
 	assert_int_equal(st.msg, PMSG_SUCCESS);
 	assert_true(st.actions & PACT_NOTIFY);
 	assert_true(st.info_level);
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 2000),
-	    UINT64_MAX);
+	assert_int_equal(
+	    proc_fsm_deadline(&f, &pol, &running, 2000), UINT64_MAX);
 }
 
 static void
@@ -157,8 +158,7 @@ test_startsecs_zero_exits_via_running(void **state)
 	assert_true(st.expected);
 	assert_true(st.info_level);
 	/* autorestart=unexpected and exit 0 is expected: stays EXITED. */
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 1),
-	    UINT64_MAX);
+	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 1), UINT64_MAX);
 	st = step(&f, PEV_TICK, &pol, 1);
 	assert_int_equal(f.state, PROC_EXITED);
 }
@@ -209,8 +209,7 @@ test_autorestart_modes(void **state)
 	exited(&f, &pol, 0, 5);
 	st = proc_fsm_step(&f, PEV_TICK, &pol, &stopping, NULL, 6);
 	assert_int_equal(f.state, PROC_EXITED);
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &stopping, 6),
-	    UINT64_MAX);
+	assert_int_equal(proc_fsm_deadline(&f, &pol, &stopping, 6), UINT64_MAX);
 }
 
 static void
@@ -241,8 +240,7 @@ test_autostart_once_only(void **state)
 	(void)state;
 	proc_fsm_init(&f);
 	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 7), 7);
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &stopping, 7),
-	    UINT64_MAX);
+	assert_int_equal(proc_fsm_deadline(&f, &pol, &stopping, 7), UINT64_MAX);
 	st = step(&f, PEV_TICK, &pol, 7);
 	assert_true(st.actions & PACT_SPAWN);
 	step(&f, PEV_SPAWNED, &pol, 7);
@@ -251,8 +249,7 @@ test_autostart_once_only(void **state)
 	assert_true(st.actions & PACT_SIGNAL_STOP);
 	exited(&f, &pol, -1, 9);
 	assert_int_equal(f.state, PROC_STOPPED);
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 10),
-	    UINT64_MAX);
+	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 10), UINT64_MAX);
 
 	pol.autostart = false;
 	proc_fsm_init(&f);
@@ -343,8 +340,7 @@ test_stop_in_backoff_and_give_up(void **state)
 	assert_int_equal(f.state, PROC_FATAL);
 	assert_true(st.actions & PACT_NOTIFY);
 	/* A FATAL process is never retried by a tick. */
-	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 7),
-	    UINT64_MAX);
+	assert_int_equal(proc_fsm_deadline(&f, &pol, &running, 7), UINT64_MAX);
 	/* But may be started by hand. */
 	st = step(&f, PEV_START, &pol, 8);
 	assert_true(st.actions & PACT_SPAWN);
@@ -423,9 +419,9 @@ test_refusals(void **state)
 static void
 test_total_over_states_and_events(void **state)
 {
-	static const enum proc_state states[] = { PROC_STOPPED,
-		PROC_STARTING, PROC_RUNNING, PROC_BACKOFF, PROC_STOPPING,
-		PROC_EXITED, PROC_FATAL, PROC_UNKNOWN };
+	static const enum proc_state states[] = { PROC_STOPPED, PROC_STARTING,
+		PROC_RUNNING, PROC_BACKOFF, PROC_STOPPING, PROC_EXITED,
+		PROC_FATAL, PROC_UNKNOWN };
 	struct proc_policy pol = policy(1000, 3);
 	struct proc_exit ex = { .exitstatus = 0 };
 
@@ -438,8 +434,8 @@ test_total_over_states_and_events(void **state)
 			proc_fsm_init(&f);
 			f.state = states[i];
 			f.has_pid = true;
-			st = proc_fsm_step(&f, (enum proc_event)ev, &pol,
-			    &running, &ex, 5000);
+			st = proc_fsm_step(
+			    &f, (enum proc_event)ev, &pol, &running, &ex, 5000);
 			assert_true(st.actions == 0 ||
 			    (st.actions & PACT_REFUSED) ||
 			    st.prev == states[i]);

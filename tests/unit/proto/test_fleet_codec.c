@@ -30,9 +30,8 @@ test_envelope_roundtrip_and_refusals(void **state)
 	env.hello = &hello;
 	fv_buf_init(&b, 1 << 20);
 	assert_int_equal(fv_pb_envelope_encode(&env, &b), 0);
-	assert_int_equal(fv_pb_envelope_decode((const uint8_t *)b.data, b.len,
-			     &got),
-	    0);
+	assert_int_equal(
+	    fv_pb_envelope_decode((const uint8_t *)b.data, b.len, &got), 0);
 	assert_int_equal(got->request_id, 42);
 	assert_string_equal(got->hello->node, "web-1");
 	fleetvisor__v1__envelope__free_unpacked(got, NULL);
@@ -40,15 +39,15 @@ test_envelope_roundtrip_and_refusals(void **state)
 	fv_buf_reset(&b);
 	env.version = 99;
 	assert_int_equal(fv_pb_envelope_encode(&env, &b), 0);
-	assert_int_equal(fv_pb_envelope_decode((const uint8_t *)b.data, b.len,
-			     &got),
+	assert_int_equal(
+	    fv_pb_envelope_decode((const uint8_t *)b.data, b.len, &got),
 	    FV_EPROTO);
 	assert_null(got);
-	assert_int_equal(fv_pb_envelope_decode((const uint8_t *)"\xff\xff\xff",
-			     3, &got),
+	assert_int_equal(
+	    fv_pb_envelope_decode((const uint8_t *)"\xff\xff\xff", 3, &got),
 	    FV_EPROTO);
 	assert_int_equal(fv_pb_envelope_decode((const uint8_t *)b.data,
-			     FV_PROTO_MAXMSG + 1, &got),
+	                     FV_PROTO_MAXMSG + 1, &got),
 	    FV_ETOOBIG);
 	fv_buf_fini(&b);
 }
