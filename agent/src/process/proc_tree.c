@@ -73,8 +73,10 @@ proc_tree_add(struct proc_tree *t, pid_t pid, unsigned long long start)
 	t->v[t->n++] = (struct proc_tree_ent){ pid, start };
 }
 
-void
-proc_tree_snapshot(pid_t root, struct proc_tree *t)
+/* Every process's ppid from a full /proc scan, for kernels without
+ * /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN). */
+static void
+proc_tree_scan_all(pid_t root, struct proc_tree *t)
 {
 	struct proc_tree_row *rows = NULL;
 	size_t nrows = 0, cap = 0;
@@ -127,6 +129,72 @@ proc_tree_snapshot(pid_t root, struct proc_tree *t)
 	}
 	free(set);
 	free(rows);
+}
+
+/* The children of every thread of pid; -1 when the kernel lacks them. */
+static int
+proc_tree_children(pid_t pid, struct proc_tree *t, size_t depth)
+{
+	char path[64], buf[4096];
+	DIR *dp;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dp = opendir(path)) == NULL) {
+		return 0; /* gone meanwhile */
+	}
+	while ((de = readdir(dp)) != NULL) {
+		char cpath[320];
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children",
+		    (int)pid, de->d_name);
+		if ((fd = open(cpath, O_RDONLY | O_CLOEXEC)) < 0) {
+			if (errno == ENOENT && depth == 0) {
+				closedir(dp);
+				return -1;
+			}
+			continue;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (char *q = buf, *e; *q != '\0'; q = e) {
+			long v = strtol(q, &e, 10);
+			pid_t ppid;
+			unsigned long long start;
+
+			if (e == q) {
+				break;
+			}
+			if (v <= 0 ||
+			    proc_tree_stat((pid_t)v, &ppid, &start) != 0) {
+				continue;
+			}
+			proc_tree_add(t, (pid_t)v, start);
+			/* A depth bound keeps a deep fork chain from
+			 * recursing us out of stack. */
+			if (depth < 64) {
+				proc_tree_children((pid_t)v, t, depth + 1);
+			}
+		}
+	}
+	closedir(dp);
+	return 0;
+}
+
+/* Only the program's own tree is read (its children files), not every
+ * process on the host: stopping 300 programs stays cheap. */
+void
+proc_tree_snapshot(pid_t root, struct proc_tree *t)
+{
+	if (proc_tree_children(root, t, 0) != 0) {
+		proc_tree_scan_all(root, t);
+	}
 }
 
 size_t
