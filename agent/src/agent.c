@@ -208,6 +208,19 @@ agent_run_once(struct agent *a)
 	agent_log_lines(a, MAINLOG_WARN, &a->cfg->warnings);
 	agent_log_lines(a, MAINLOG_INFO, &a->cfg->infos);
 	agent_log_lines(a, MAINLOG_INFO, &infos);
+	if (a->first) {
+		/* Children of a killed agent died with it (PDEATHSIG); their
+		 * descendants did not. They carry our mark: none may survive
+		 * to run beside the new copies (RELIABILITY C12). */
+		size_t n = daemon_sweep_leftovers(sd->pidfile);
+
+		if (n > 0) {
+			mainlog_log(a->log, MAINLOG_WARN,
+			    "killed %zu processes left running by a previous "
+			    "fleetvisord with pidfile %s",
+			    n, sd->pidfile);
+		}
+	}
 	if (!sd->nocleanup) {
 		daemon_clear_autochildlogs(
 		    sd->childlogdir, sd->identifier, &warns);

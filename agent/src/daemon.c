@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,4 +298,83 @@ daemon_ensure_stdio(void)
 			daemon_devnull(fd, fd == 0 ? O_RDONLY : O_WRONLY);
 		}
 	}
+}
+
+/* Whether /proc/PID/environ holds the exact entry want (NUL-separated). */
+static bool
+daemon_environ_has(const char *pid, const char *want, size_t wlen)
+{
+	char path[300];
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	bool found = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		return false;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			/* An environment is bounded by ARG_MAX; stop at 4 MiB.
+			 */
+			if (cap >= 4u << 20) {
+				break;
+			}
+			cap = cap ? cap * 2 : 16384;
+			buf = fv_xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+
+		while (e < len && buf[e] != '\0') {
+			e++;
+		}
+		if (e - i == wlen && memcmp(buf + i, want, wlen) == 0) {
+			found = true;
+			break;
+		}
+		i = e + 1;
+	}
+	free(buf);
+	return found;
+}
+
+size_t
+daemon_sweep_leftovers(const char *pidfile)
+{
+	char *want = fv_xasprintf("%s=%s", DAEMON_MARK_VAR, pidfile);
+	size_t wlen = strlen(want), n = 0;
+	DIR *dp = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (dp == NULL) {
+		free(want);
+		return 0;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || v <= 0 || (pid_t)v == self) {
+			continue;
+		}
+		if (daemon_environ_has(de->d_name, want, wlen) &&
+		    kill((pid_t)v, SIGKILL) == 0) {
+			n++;
+		}
+	}
+	closedir(dp);
+	free(want);
+	return n;
 }

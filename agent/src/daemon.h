@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/str.h"
 
@@ -54,6 +55,19 @@ void daemon_clear_autochildlogs(
 /* daemon_autolog_name_matches is 4.2.5's regular expression
  * '.+?---IDENT-\S+\.log\.{0,1}\d{0,4}' (re.match) as a function. */
 bool daemon_autolog_name_matches(const char *name, const char *identifier);
+
+/* The variable every child gets, naming the agent's pidfile: the mark by
+ * which a restarted agent finds what a killed one left behind. */
+#define DAEMON_MARK_VAR "FLEETVISORD_PIDFILE"
+
+/*
+ * daemon_sweep_leftovers kills (SIGKILL) every process that carries
+ * DAEMON_MARK_VAR=pidfile in its environment: the children and their
+ * descendants of a previous agent on this pidfile that was killed before
+ * it could stop them. Only call it while holding the pidfile lock, before
+ * spawning. Returns how many were killed.
+ */
+size_t daemon_sweep_leftovers(const char *pidfile);
 
 /* daemon_ensure_stdio opens /dev/null on any of fds 0-2 that is closed, so
  * that no pipe or log ever lands there. */

@@ -256,6 +256,7 @@ proc_spawn_now(struct proc *p)
 		.group_name = p->group != NULL ? p->group->cfg->name : NULL,
 		.serverurl = p->sv->cfg->sd.serverurl,
 		.environ = p->sv->environ,
+		.mark = p->sv->cfg->sd.pidfile,
 	};
 	struct proc_spawn_req req;
 	struct proc_io_fds fds;

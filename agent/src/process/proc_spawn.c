@@ -24,6 +24,7 @@
 #include "common/xalloc.h"
 #include "config/cfg_expand.h"
 #include "config/cfg_shlex.h"
+#include "daemon.h"
 
 const char *
 proc_errno_name(int err)
@@ -203,6 +204,11 @@ proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
 		fv_kvmap_set(&env, "SUPERVISOR_GROUP_NAME", ctx->group_name);
 	}
 	fv_kvmap_update(&env, &pc->environment);
+	/* Ours, last so a program cannot unset it by configuration: how a
+	 * restarted agent recognises what a killed one left running. */
+	if (ctx->mark != NULL) {
+		fv_kvmap_set(&env, DAEMON_MARK_VAR, ctx->mark);
+	}
 	envp = fv_xreallocarray(NULL, env.n + 1, sizeof(*envp));
 	for (size_t i = 0; i < env.n; i++) {
 		envp[i] = fv_xasprintf("%s=%s", env.v[i].key, env.v[i].val);

@@ -46,6 +46,7 @@ struct proc_spawn_ctx {
 	const char *group_name;
 	const char *serverurl; /* [supervisord]'s, or NULL */
 	char *const *environ; /* supervisord's own environment */
+	const char *mark; /* the FLEETVISORD_PIDFILE value, or NULL */
 };
 
 /*
