@@ -296,6 +296,10 @@ proc_spawn_now(struct proc *p)
 			msg = fv_xasprintf("Too many processes in process "
 			                   "table to spawn '%s'",
 			    p->cfg->name);
+		} else if (pid == -EMFILE || pid == -ENFILE) {
+			/* The spawner's own error pipe found no fd. */
+			msg = fv_xasprintf(
+			    "too many open files to spawn '%s'", p->cfg->name);
 		} else {
 			msg = fv_xasprintf("unknown error during fork for "
 			                   "'%s': %s",
