@@ -257,12 +257,15 @@ agent_run_once(struct agent *a)
 		}
 	}
 	agent_signals_start(a);
+	/* Whoever sees the pidfile must find this line in the log already:
+	 * scripts wait for one, then grep the other. So the line is on disk
+	 * before the pid is written (4.2.5 writes both synchronously). */
+	mainlog_log(a->log, MAINLOG_INFO, "supervisord started with pid %d",
+	    (int)getpid());
+	mainlog_flush_sync(a->log);
 	if (daemon_write_pidfile(a->lock_fd, getpid()) != 0) {
 		mainlog_log(a->log, MAINLOG_CRIT, "could not write pidfile %s",
 		    sd->pidfile);
-	} else {
-		mainlog_log(a->log, MAINLOG_INFO,
-		    "supervisord started with pid %d", (int)getpid());
 	}
 	supervisor_start(&a->sv);
 	uv_run(&a->loop, UV_RUN_DEFAULT);
