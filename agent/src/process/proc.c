@@ -203,7 +203,7 @@ proc_publish(
 	evbus_publish(&p->sv->bus, &ev);
 }
 
-static void proc_run(struct proc *p, enum proc_event ev,
+static bool proc_run(struct proc *p, enum proc_event ev,
     const struct proc_exit *ex, const char *exitdesc);
 
 /* kill(2) for the stop or SIGKILL actions; the pid is not reaped yet. */
@@ -365,7 +365,8 @@ proc_log_step(struct proc *p, const struct proc_step *st, const char *exitdesc)
 	}
 }
 
-static void
+/* One step of the state machine and its actions; false if refused. */
+static bool
 proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
     const char *exitdesc)
 {
@@ -375,7 +376,7 @@ proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
 
 	st = proc_fsm_step(&p->fsm, ev, &p->pol, &env, ex, now);
 	if (st.actions & PACT_REFUSED) {
-		return;
+		return false;
 	}
 	/* finish()'s spawnerr texts, which getProcessInfo shows. */
 	if (ev == PEV_EXITED && st.msg == PMSG_EXITED_UNEXPECTED) {
@@ -409,12 +410,13 @@ proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
 	}
 	if (st.actions & PACT_SPAWN) {
 		proc_spawn_now(p);
-		return; /* the spawn's own step re-armed and notified */
+		return true; /* the spawn's own step re-armed and notified */
 	}
 	proc_arm(p);
 	if (st.actions & PACT_NOTIFY) {
 		supervisor_on_state(p->sv, p);
 	}
+	return true;
 }
 
 static void
@@ -423,37 +425,21 @@ proc_on_timer(uv_timer_t *t)
 	proc_run(t->data, PEV_TICK, NULL, NULL);
 }
 
+/* The state machine decides what is allowed: it refuses what 4.2.5's
+ * _assertInState would, and we pass that on as FV_ESTATE. */
 int
 proc_start(struct proc *p)
 {
 	if (p->closing || p->pid != 0) {
 		return FV_ESTATE;
 	}
-	switch (p->fsm.state) {
-	case PROC_STOPPED:
-	case PROC_EXITED:
-	case PROC_FATAL:
-	case PROC_BACKOFF:
-		proc_run(p, PEV_START, NULL, NULL);
-		return 0;
-	default:
-		return FV_ESTATE;
-	}
+	return proc_run(p, PEV_START, NULL, NULL) ? 0 : FV_ESTATE;
 }
 
 int
 proc_stop(struct proc *p)
 {
-	switch (p->fsm.state) {
-	case PROC_STARTING:
-	case PROC_RUNNING:
-	case PROC_BACKOFF:
-	case PROC_STOPPING:
-		proc_run(p, PEV_STOP, NULL, NULL);
-		return 0;
-	default:
-		return FV_ESTATE;
-	}
+	return proc_run(p, PEV_STOP, NULL, NULL) ? 0 : FV_ESTATE;
 }
 
 void

@@ -165,6 +165,24 @@ proc_io_syslog(const char *name, const char *data, size_t n)
 	}
 }
 
+static void
+proc_io_publish(
+    struct proc_chan *c, enum evbus_kind kind, const char *data, size_t n)
+{
+	struct proc *p = c->proc;
+	struct evbus_event ev = {
+		.kind = kind,
+		.proc = p,
+		.group = p->group,
+		.pid = p->pid,
+		.channel = c->channel,
+		.data = data,
+		.len = n,
+	};
+
+	evbus_publish(&p->sv->bus, &ev);
+}
+
 /* 4.2.5 _log(): the child log (not while capturing), the main log's
  * debug copy and the PROCESS_LOG event. ANSI was stripped by capture. */
 static void
@@ -172,7 +190,6 @@ proc_io_log(struct proc_chan *c, const char *data, size_t n, bool capturing)
 {
 	struct proc *p = c->proc;
 	struct supervisor *sv = p->sv;
-	struct evbus_event ev;
 
 	if (n == 0) {
 		return;
@@ -190,16 +207,7 @@ proc_io_log(struct proc_chan *c, const char *data, size_t n, bool capturing)
 		    p->cfg->name, proc_io_channel_name(c->channel), (int)n,
 		    data);
 	}
-	ev = (struct evbus_event){
-		.kind = EVBUS_PROC_LOG,
-		.proc = p,
-		.group = p->group,
-		.pid = p->pid,
-		.channel = c->channel,
-		.data = data,
-		.len = n,
-	};
-	evbus_publish(&sv->bus, &ev);
+	proc_io_publish(c, EVBUS_PROC_LOG, data, n);
 }
 
 /* A complete <!--XSUPERVISOR:BEGIN-->...END--> message: the event. */
@@ -207,17 +215,8 @@ static void
 proc_io_comm(struct proc_chan *c, const char *data, size_t n)
 {
 	struct proc *p = c->proc;
-	struct evbus_event ev = {
-		.kind = EVBUS_PROC_COMM,
-		.proc = p,
-		.group = p->group,
-		.pid = p->pid,
-		.channel = c->channel,
-		.data = data,
-		.len = n,
-	};
 
-	evbus_publish(&p->sv->bus, &ev);
+	proc_io_publish(c, EVBUS_PROC_COMM, data, n);
 	supervisor_log(p->sv, MAINLOG_DEBG, "'%s' %s emitted a comm event",
 	    p->cfg->name, proc_io_channel_name(c->channel));
 }
