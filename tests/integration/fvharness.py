@@ -402,6 +402,9 @@ class Run:
         self.t_start = None
         # Older main logs (moved away before a reopen), oldest first.
         self.extra_mainlogs = []
+        # More {name} substitutions for the config (a setup can add a
+        # free port, say).
+        self.subst_extra = {}
 
     # -- configuration -----------------------------------------------------
 
@@ -412,7 +415,7 @@ class Run:
             "exit": str(d / "fvt-exit"), "forker": str(d / "fvt-forker"),
             "spew": str(d / "fvt-spew"), "verify": str(d / "fvt-verify"),
             "tmp": str(self.tmp), "logdir": str(self.logdir),
-            "marker": self.marker,
+            "marker": self.marker, **self.subst_extra,
         }
 
     def base_supervisord(self):

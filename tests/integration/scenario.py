@@ -6,7 +6,7 @@ For each run:
 1. a sandbox is made and the config written ([supervisord] paths come from
    the harness; `supervisord` overrides them, `sections` adds the rest);
 2. the daemon is started (`args`, default "-n"; optional `prefix` such as
-   prlimit or unshare);
+   prlimit or unshare; `env` adds environment variables);
 3. the `steps` run in order (WaitLog, Signal, Call, Sleep, WaitExit, ...);
 4. unless `shutdown` is False, the daemon gets SIGTERM and must exit with
    `expect_rc` within `shutdown_timeout`;
@@ -170,6 +170,9 @@ class Scenario:
     text: str = ""                        # raw INI appended to the config
     args: Sequence[str] = ("-n",)
     prefix: Sequence[str] = ()
+    env: Dict[str, str] = dataclasses.field(default_factory=dict)
+                                          # daemon environment; values are
+                                          # formatted like config values
     launch: str = "fg"                    # see fvharness.Run.start
     setup: Optional[Callable] = None      # fn(ctx) before configure/start
     steps: List[Callable] = dataclasses.field(default_factory=list)
@@ -230,7 +233,9 @@ def run_once(scn, impl, notes):
             scn.setup(ctx)
         run.configure(scn.sections, text=scn.text,
                       supervisord=scn.supervisord)
-        run.start(args=scn.args, prefix=scn.prefix, launch=scn.launch)
+        env = {k: str(v).format(**run.subst) for k, v in scn.env.items()}
+        run.start(args=scn.args, prefix=scn.prefix, launch=scn.launch,
+                  env=env)
         for step in scn.steps:
             try:
                 step(ctx)
