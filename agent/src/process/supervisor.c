@@ -111,7 +111,11 @@ group_free(struct proc_group *g)
 		proc_close(g->procs[i]);
 	}
 	free(g->procs);
-	fcgi_socket_close(g->cfg, g->fcgi_fd);
+	if (g->fcgi_fd >= 0) {
+		supervisor_log(g->sv, MAINLOG_INFO, "Closing socket %s",
+		    g->cfg->socket.url);
+		fcgi_socket_close(g->cfg, g->fcgi_fd);
+	}
 	free(g);
 }
 
@@ -140,10 +144,15 @@ group_new(struct supervisor *sv, const struct cfg_group *gc,
 			return rv;
 		}
 	}
-	if (gc->type == CFG_GROUP_FCGI &&
-	    (rv = fcgi_socket_open(&gc->socket, &g->fcgi_fd, d)) != 0) {
-		group_free(g);
-		return rv;
+	if (gc->type == CFG_GROUP_FCGI) {
+		/* 4.2.5 logs these too, with a Python repr of its config
+		 * object in place of the URL. */
+		supervisor_log(
+		    sv, MAINLOG_INFO, "Creating socket %s", gc->socket.url);
+		if ((rv = fcgi_socket_open(&gc->socket, &g->fcgi_fd, d)) != 0) {
+			group_free(g);
+			return rv;
+		}
 	}
 	*gp = g;
 	return 0;
