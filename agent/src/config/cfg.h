@@ -150,6 +150,9 @@ struct cfg {
 	struct fv_strv warnings; /* 4.2.5's parse warnings, same words */
 	struct fv_strv notices; /* ours: unknown keys, unsupported parts */
 	struct fv_strv infos; /* "Included extra file ..." */
+	/* References beyond the loader's, so that a zeroed cfg has one:
+	 * groups built from a model keep it alive across reloadConfig. */
+	unsigned extra_refs;
 };
 
 /*
@@ -196,8 +199,20 @@ char *cfg_find_configfile(const char *argv0, struct fv_diag *d);
  */
 int cfg_load(const struct cfg_cli *cli, struct cfg **cfgp, struct fv_diag *d);
 
-/* cfg_free releases a model; NULL is a no-op. */
+/* cfg_ref takes another reference to cfg (NULL: NULL) and returns it. */
+struct cfg *cfg_ref(struct cfg *cfg);
+
+/* cfg_free drops a reference and releases the model with the last one;
+ * NULL is a no-op. */
 void cfg_free(struct cfg *cfg);
+
+/*
+ * cfg_group_equal is 4.2.5's `nw == cur` for a newly parsed group and a
+ * running one (reloadConfig's "changed" test): name, priority, type
+ * specifics and every process field 4.2.5 compares. Not symmetric: an
+ * AUTO log in nw matches anything, as Automatic does in 4.2.5.
+ */
+bool cfg_group_equal(const struct cfg_group *nw, const struct cfg_group *cur);
 
 /* cfg_dump_json writes the model as docs/internals/config-dump.md says. */
 char *cfg_dump_json(const struct cfg *cfg);

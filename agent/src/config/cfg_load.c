@@ -1940,10 +1940,23 @@ cfg_apply_cli(struct cfg_loader *L, bool apply)
 	return 0;
 }
 
+struct cfg *
+cfg_ref(struct cfg *cfg)
+{
+	if (cfg != NULL) {
+		cfg->extra_refs++;
+	}
+	return cfg;
+}
+
 void
 cfg_free(struct cfg *cfg)
 {
 	if (cfg == NULL) {
+		return;
+	}
+	if (cfg->extra_refs > 0) {
+		cfg->extra_refs--;
 		return;
 	}
 	for (size_t i = 0; i < cfg->ngroups; i++) {

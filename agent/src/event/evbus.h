@@ -24,6 +24,7 @@ enum evbus_kind {
 	EVBUS_SUPERVISOR_STATE = 1u << 3, /* running, stopping */
 	EVBUS_GROUP_ADDED = 1u << 4,
 	EVBUS_GROUP_REMOVED = 1u << 5,
+	EVBUS_REMOTE_COMM = 1u << 6, /* sendRemoteCommEvent(type, data) */
 };
 
 enum evbus_channel {
@@ -39,8 +40,10 @@ struct evbus_event {
 	bool expected; /* PROC_STATE to EXITED */
 	int pid; /* PROC_STATE: the child, or 0 */
 	enum evbus_channel channel; /* PROC_LOG, PROC_COMM */
-	const char *data; /* PROC_LOG, PROC_COMM; borrowed */
+	const char *data; /* PROC_LOG, PROC_COMM, REMOTE_COMM; borrowed */
 	size_t len;
+	const char *type; /* REMOTE_COMM; borrowed */
+	size_t type_len;
 	int supervisor_state; /* SUPERVISOR_STATE: 4.2.5's mood */
 };
 

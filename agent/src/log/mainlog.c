@@ -371,6 +371,12 @@ mainlog_flush_sync(struct mainlog *ml)
 	return rv;
 }
 
+int
+mainlog_flush_file(struct mainlog *ml)
+{
+	return ml->file != NULL ? logfile_flush_sync(ml->file) : 0;
+}
+
 /* mainlog_write_all writes n bytes to a blocking fd, retrying EINTR. */
 static int
 mainlog_write_all(int fd, const char *p, size_t n)

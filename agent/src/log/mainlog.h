@@ -118,6 +118,14 @@ void mainlog_reopen(struct mainlog *ml);
 int mainlog_flush_sync(struct mainlog *ml);
 
 /*
+ * mainlog_flush_file writes what is queued for the log file (not stdout)
+ * now: a read of the file then sees every line logged so far. A file takes
+ * its bytes at disk speed, so this never waits on a reader. Returns 0 or
+ * a negative errno.
+ */
+int mainlog_flush_file(struct mainlog *ml);
+
+/*
  * mainlog_flush_early writes the messages buffered before
  * mainlog_open_file, formatted, to fd (blocking) and forgets them: for a
  * daemon that exits before its log could open. Returns 0 or -errno.

@@ -159,10 +159,7 @@ proc_close(struct proc *p)
 		return;
 	}
 	p->closing = true;
-	if (p->stdin_fd >= 0) {
-		close(p->stdin_fd);
-		p->stdin_fd = -1;
-	}
+	proc_stdin_close(p);
 	proc_io_chan_stop(&p->out);
 	proc_io_chan_stop(&p->err);
 	uv_close((uv_handle_t *)&p->timer, proc_on_timer_close);
@@ -458,6 +455,58 @@ proc_give_up(struct proc *p)
 	proc_run(p, PEV_GIVE_UP, NULL, NULL);
 }
 
+int
+proc_signal(struct proc *p, int sig, char **msg)
+{
+	char sb[32];
+	int err;
+
+	*msg = NULL;
+	proc_signame(sig, sb, sizeof(sb));
+	if (p->pid <= 0) {
+		*msg = fv_xasprintf("attempted to send %s sig %s but it wasn't "
+		                    "running",
+		    p->cfg->name, sb);
+		supervisor_log(p->sv, MAINLOG_DEBG, "%s", *msg);
+		return FV_ESTATE;
+	}
+	supervisor_log(p->sv, MAINLOG_DEBG, "sending %s (pid %d) sig %s",
+	    p->cfg->name, (int)p->pid, sb);
+	if (kill(p->pid, sig) == 0) {
+		return 0;
+	}
+	err = errno;
+	if (err == ESRCH) {
+		/* The reaper will see the exit; the state changes then. */
+		supervisor_log(p->sv, MAINLOG_DEBG,
+		    "unable to signal %s (pid %d), it probably just now exited "
+		    "on its own: %s",
+		    p->cfg->name, (int)p->pid, strerror(err));
+		return 0;
+	}
+	/* 4.2.5's words, the name where it means the signal included. */
+	*msg = fv_xasprintf("unknown problem sending sig %s (%d):%s",
+	    p->cfg->name, (int)p->pid, strerror(err));
+	supervisor_log(p->sv, MAINLOG_CRIT, "%s", *msg);
+	proc_run(p, PEV_KILL_FAILED, NULL, NULL);
+	return -err;
+}
+
+int
+proc_check_exec(const struct proc *p, char **msg)
+{
+	struct proc_spawn_ctx ctx = { .environ = p->sv->environ };
+	struct proc_spawn_req req;
+
+	if (proc_spawn_prepare(p->cfg, &ctx, &req, msg) == 0) {
+		proc_spawn_req_fini(&req);
+		return 0;
+	}
+	/* check_execv_args' NotFound is the one "can't find" message. */
+	return strncmp(*msg, "can't find command ", 19) == 0 ? -ENOENT
+	                                                     : -EACCES;
+}
+
 void
 proc_reevaluate(struct proc *p)
 {
@@ -508,10 +557,7 @@ proc_on_reaped(struct proc *p, int wstatus)
 	}
 	proc_tree_clear(&p->tree);
 	p->pid = 0;
-	if (p->stdin_fd >= 0) {
-		close(p->stdin_fd);
-		p->stdin_fd = -1;
-	}
+	proc_stdin_close(p);
 	proc_io_chan_stop(&p->out);
 	proc_io_chan_stop(&p->err);
 }

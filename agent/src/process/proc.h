@@ -25,6 +25,7 @@ struct proc;
 struct logfile;
 struct proc_pipe;
 struct proc_chan_state; /* ANSI stripping and capture, per channel */
+struct proc_stdin;
 
 /* One output channel of a process; lives as long as the proc. */
 struct proc_chan {
@@ -47,6 +48,7 @@ struct proc {
 	struct proc_fsm fsm;
 	pid_t pid; /* 0: no child */
 	int stdin_fd; /* our end of the child's stdin, or -1 */
+	struct proc_stdin *in; /* its writer once used, or NULL */
 	uv_timer_t timer;
 	struct proc_chan out, err;
 	char *spawnerr; /* the last spawn error, or NULL */
@@ -98,6 +100,60 @@ const char *proc_name(const struct proc *p);
  * "exit status 1", "terminated by SIGTERM (core dumped)". *es gets the
  * exit status or -1. Returns a new string. */
 char *proc_exit_desc(int wstatus, int *es);
+
+/*
+ * proc_signal sends sig to the child without meaning to stop it (4.2.5
+ * signal()). A child that just exited on its own counts as signalled.
+ * Returns 0, FV_ESTATE when there is no child, or a negative errno when
+ * kill(2) failed otherwise (the process is then UNKNOWN); *msg gets
+ * 4.2.5's text for the failures (to be freed).
+ */
+int proc_signal(struct proc *p, int sig, char **msg);
+
+/*
+ * proc_check_exec resolves the command as a spawn would (4.2.5
+ * get_execv_args), without spawning. Returns 0, -ENOENT (not found) or
+ * -EACCES (unparsable, a directory, not executable, no permission) with
+ * 4.2.5's message in *msg (to be freed).
+ */
+int proc_check_exec(const struct proc *p, char **msg);
+
+/* How many bytes the child's stdin may hold queued in the agent. */
+#define PROC_STDIN_BACKLOG_MAX (1024 * 1024)
+
+/*
+ * proc_stdin_write queues n bytes for the child's stdin without blocking.
+ * Returns 0; FV_ESTATE when there is no child or it is being stopped;
+ * -EPIPE when the child has no stdin or closed it; FV_ETOOBIG when the
+ * bytes would take the backlog past PROC_STDIN_BACKLOG_MAX (nothing is
+ * written then).
+ */
+int proc_stdin_write(struct proc *p, const void *buf, size_t n);
+
+/* proc_stdin_backlog is the count of bytes queued for the child's stdin. */
+size_t proc_stdin_backlog(const struct proc *p);
+
+/* proc_stdin_close closes our end of the child's stdin (proc.c). */
+void proc_stdin_close(struct proc *p);
+
+/* proc_log_path is the channel's log file (AUTO made concrete), or NULL
+ * when it has none (NONE, syslog only, stderr redirected). */
+const char *proc_log_path(const struct proc *p, enum evbus_channel ch);
+
+/*
+ * proc_log_settle writes the bytes the channel's log writer holds now, so
+ * that a read of the file sees everything the child wrote so far, as with
+ * 4.2.5's synchronous logging. Special targets (pipes, devices) are left
+ * alone: they are not read back and could block.
+ */
+void proc_log_settle(struct proc *p, enum evbus_channel ch);
+
+/*
+ * proc_clear_logs empties the process's logs as 4.2.5 removelogs(): each
+ * log file is removed (its backups are kept) and reopened. Returns 0 or
+ * the first negative errno.
+ */
+int proc_clear_logs(struct proc *p);
 
 /* proc_signame returns "SIGTERM" or "signal 77" (4.2.5 signame) in buf. */
 const char *proc_signame(int sig, char *buf, size_t bufsz);

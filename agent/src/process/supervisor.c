@@ -101,6 +101,54 @@ supervisor_pid_find(struct supervisor *sv, pid_t pid)
 	return NULL;
 }
 
+struct proc_group *
+supervisor_find_group(const struct supervisor *sv, const char *name)
+{
+	for (size_t i = 0; i < sv->ngroups; i++) {
+		if (strcmp(sv->groups[i]->cfg->name, name) == 0) {
+			return sv->groups[i];
+		}
+	}
+	return NULL;
+}
+
+bool
+supervisor_find(const struct supervisor *sv, const char *namespec,
+    struct proc_group **gp, struct proc **pp)
+{
+	const char *colon = strchr(namespec, ':');
+	const char *pname = namespec;
+	struct proc_group *g;
+	char *gname;
+
+	if (colon != NULL) {
+		gname = fv_xstrndup(namespec, (size_t)(colon - namespec));
+		pname = colon + 1;
+		if (*pname == '\0' || strcmp(pname, "*") == 0) {
+			pname = NULL;
+		}
+	} else {
+		gname = fv_xstrdup(namespec);
+	}
+	g = supervisor_find_group(sv, gname);
+	free(gname);
+	*gp = g;
+	*pp = NULL;
+	if (g == NULL) {
+		return false;
+	}
+	if (pname == NULL) {
+		return true;
+	}
+	for (size_t i = 0; i < g->nprocs; i++) {
+		if (strcmp(proc_name(g->procs[i]), pname) == 0) {
+			*pp = g->procs[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 group_free(struct proc_group *g)
 {
@@ -116,6 +164,7 @@ group_free(struct proc_group *g)
 		    g->cfg->socket.url);
 		fcgi_socket_close(g->cfg, g->fcgi_fd);
 	}
+	cfg_free(g->owner);
 	free(g);
 }
 
@@ -178,11 +227,94 @@ supervisor_add_groups(struct supervisor *sv, struct fv_diag *d)
 	sv->groups = groups;
 	sv->ngroups = cfg->ngroups;
 	for (size_t i = 0; i < sv->ngroups; i++) {
+		sv->groups[i]->seq = sv->next_group_seq++;
+	}
+	for (size_t i = 0; i < sv->ngroups; i++) {
 		struct evbus_event ev = { .kind = EVBUS_GROUP_ADDED,
 			.group = sv->groups[i] };
 
 		evbus_publish(&sv->bus, &ev);
 	}
+	return 0;
+}
+
+/* (priority, name), the order of cfg->groups and of sv->groups. */
+static bool
+group_before(const struct cfg_group *a, const struct cfg_group *b)
+{
+	if (a->priority != b->priority) {
+		return a->priority < b->priority;
+	}
+	return strcmp(a->name, b->name) < 0;
+}
+
+int
+supervisor_add_group(struct supervisor *sv, const struct cfg_group *gc,
+    struct cfg *owner, struct fv_diag *d)
+{
+	struct proc_group *g;
+	size_t at;
+	int rv;
+
+	if (supervisor_find_group(sv, gc->name) != NULL) {
+		return fv_diagf(
+		    d, FV_ESTATE, "group %s already exists", gc->name);
+	}
+	if ((rv = group_new(sv, gc, &g, d)) != 0) {
+		return rv;
+	}
+	g->owner = cfg_ref(owner);
+	g->seq = sv->next_group_seq++;
+	for (at = 0; at < sv->ngroups; at++) {
+		if (group_before(gc, sv->groups[at]->cfg)) {
+			break;
+		}
+	}
+	sv->groups =
+	    fv_xreallocarray(sv->groups, sv->ngroups + 1, sizeof(*sv->groups));
+	memmove(&sv->groups[at + 1], &sv->groups[at],
+	    (sv->ngroups - at) * sizeof(*sv->groups));
+	sv->groups[at] = g;
+	sv->ngroups++;
+	{
+		struct evbus_event ev = { .kind = EVBUS_GROUP_ADDED,
+			.group = g };
+
+		evbus_publish(&sv->bus, &ev);
+	}
+	for (size_t i = 0; i < g->nprocs; i++) {
+		proc_reevaluate(g->procs[i]);
+	}
+	return 0;
+}
+
+static void
+group_list_remove(struct proc_group **v, size_t *n, struct proc_group *g)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (v[i] == g) {
+			memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+static size_t group_unstopped(const struct proc_group *g);
+
+int
+supervisor_remove_group(struct supervisor *sv, struct proc_group *g)
+{
+	struct evbus_event ev = { .kind = EVBUS_GROUP_REMOVED, .group = g };
+
+	if (group_unstopped(g) > 0) {
+		return FV_ESTATE;
+	}
+	group_list_remove(sv->groups, &sv->ngroups, g);
+	/* A stop in progress must not come back to a freed group. */
+	group_list_remove(sv->stop_groups, &sv->nstop_groups, g);
+	evbus_publish(&sv->bus, &ev);
+	group_free(g);
 	return 0;
 }
 

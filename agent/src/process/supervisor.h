@@ -36,6 +36,12 @@ struct proc_group {
 	struct proc **procs; /* owned, in config order */
 	size_t nprocs;
 	int fcgi_fd; /* the shared FastCGI socket, or -1 */
+	/* The model cfg points into when it is not sv->cfg (a group added
+	 * by addProcessGroup): an owned reference, or NULL. */
+	struct cfg *owner;
+	/* When the group was added, counting from 0: 4.2.5 keeps its groups
+	 * in a dict, and some answers follow its insertion order. */
+	uint64_t seq;
 };
 
 struct sv_pid {
@@ -67,6 +73,7 @@ struct supervisor {
 	void *on_stopped_arg;
 	bool stopped_notified;
 	unsigned stop_depth; /* re-entry guard of the stop logic */
+	uint64_t next_group_seq;
 };
 
 /* supervisor_init prepares an empty table (mood RUNNING, no groups). */
@@ -78,6 +85,23 @@ void supervisor_init(struct supervisor *sv, uv_loop_t *loop,
  * FastCGI sockets. On error nothing is left half-built and d says what.
  */
 int supervisor_add_groups(struct supervisor *sv, struct fv_diag *d);
+
+/*
+ * supervisor_add_group builds one group from gc, which lives in owner (a
+ * reference is taken; NULL when gc is sv->cfg's), keeps the groups sorted
+ * by (priority, name), publishes EVBUS_GROUP_ADDED and lets its autostart
+ * processes start, as 4.2.5's add_process_group. FV_ESTATE when a group of
+ * that name exists; other errors (AUTO logs, FastCGI socket) in d.
+ */
+int supervisor_add_group(struct supervisor *sv, const struct cfg_group *gc,
+    struct cfg *owner, struct fv_diag *d);
+
+/*
+ * supervisor_remove_group drops g, whose processes must all be stopped
+ * (FV_ESTATE otherwise, nothing done), publishing EVBUS_GROUP_REMOVED
+ * before g is freed: 4.2.5's remove_process_group.
+ */
+int supervisor_remove_group(struct supervisor *sv, struct proc_group *g);
 
 /* supervisor_start lets processes start (autostart) from now on. */
 void supervisor_start(struct supervisor *sv);
@@ -99,6 +123,19 @@ void supervisor_reopen_logs(struct supervisor *sv);
 
 /* supervisor_flush_logs writes every pending child log byte now. */
 void supervisor_flush_logs(struct supervisor *sv);
+
+/* supervisor_find_group returns the running group named name, or NULL. */
+struct proc_group *supervisor_find_group(
+    const struct supervisor *sv, const char *name);
+
+/*
+ * supervisor_find resolves a namespec as 4.2.5's split_namespec and
+ * _getGroupAndProcess: "name" (group and process of that name),
+ * "group:name", or "group:*" / "group:" (the whole group: *pp = NULL).
+ * Returns false when the group or the process does not exist.
+ */
+bool supervisor_find(const struct supervisor *sv, const char *namespec,
+    struct proc_group **gp, struct proc **pp);
 
 /* supervisor_fini frees the groups; every process must be stopped. */
 void supervisor_fini(struct supervisor *sv);
