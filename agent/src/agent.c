@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log/mainlog.h"
 #include "process/proc.h"
+#include "web/web.h"
 
 extern char **environ;
 
@@ -41,11 +42,11 @@ agent_on_stopped(void *arg)
 	uv_stop(&a->loop);
 }
 
+static void agent_begin_restart(struct agent *a);
+
 static void
 agent_request_reload(struct agent *a)
 {
-	struct fv_diag d = { "" };
-	struct cfg *next = NULL;
 	char sb[32];
 
 	if (a->sv.mood == SV_SHUTDOWN) {
@@ -61,8 +62,21 @@ agent_request_reload(struct agent *a)
 	mainlog_log(a->log, MAINLOG_WARN,
 	    "received %s indicating restart request",
 	    proc_signame(SIGHUP, sb, sizeof(sb)));
-	/* 4.2.5 stops everything, then dies if the new file is bad. We read
-	 * it first and keep running on the old one if it does not load. */
+	agent_begin_restart(a);
+}
+
+/*
+ * agent_begin_restart stops everything and runs again on the file as it
+ * is now (SIGHUP, supervisor.restart). 4.2.5 stops everything, then dies
+ * if the new file is bad. We read it first and keep running on the old
+ * one if it does not load.
+ */
+static void
+agent_begin_restart(struct agent *a)
+{
+	struct fv_diag d = { "" };
+	struct cfg *next = NULL;
+
 	if (cfg_load(a->cli, &next, &d) != 0) {
 		mainlog_log(a->log, MAINLOG_ERRO,
 		    "restart refused, still running the previous "
@@ -109,6 +123,112 @@ agent_on_signal(uv_signal_t *h, int signum)
 		break;
 	default:
 		break;
+	}
+}
+
+/* --- What the XML-RPC methods may ask of the daemon (rpc.h) ---------- */
+
+static void
+agent_rpc_shutdown(void *arg)
+{
+	struct agent *a = arg;
+
+	supervisor_stop_all(&a->sv, SV_SHUTDOWN, agent_on_stopped, a);
+}
+
+static void
+agent_rpc_restart(void *arg)
+{
+	struct agent *a = arg;
+
+	if (!a->sv.stopping) {
+		agent_begin_restart(a);
+	}
+}
+
+static int
+agent_rpc_reread(void *arg, struct cfg **out, struct fv_diag *d)
+{
+	struct agent *a = arg;
+
+	return cfg_load(a->cli, out, d);
+}
+
+static const char *
+agent_rpc_mainlog_path(void *arg)
+{
+	struct agent *a = arg;
+
+	if (strcmp(a->cfg->sd.logfile, "syslog") == 0) {
+		return NULL;
+	}
+	mainlog_flush_file(a->log);
+	return a->cfg->sd.logfile;
+}
+
+static int
+agent_rpc_mainlog_clear(void *arg)
+{
+	struct agent *a = arg;
+	const char *path = agent_rpc_mainlog_path(a);
+
+	if (path == NULL || access(path, F_OK) != 0) {
+		return -ENOENT;
+	}
+	if (unlink(path) != 0) {
+		return -errno;
+	}
+	mainlog_log(a->log, MAINLOG_INFO, "reopening log file");
+	mainlog_reopen(a->log);
+	return 0;
+}
+
+static const struct rpc_agent_ops agent_rpc_ops = {
+	.shutdown = agent_rpc_shutdown,
+	.restart = agent_rpc_restart,
+	.reread = agent_rpc_reread,
+	.mainlog_path = agent_rpc_mainlog_path,
+	.mainlog_clear = agent_rpc_mainlog_clear,
+};
+
+/*
+ * agent_http_open starts the control plane of this run: the RPC context
+ * and every configured HTTP server, as 4.2.5's openhttpservers (before
+ * daemonizing, so that a port in use is reported on the terminal).
+ */
+static int
+agent_http_open(struct agent *a, struct fv_diag *d)
+{
+	const struct http_server_limits *lim = &http_server_limits_default;
+
+	rpc_ctx_init(&a->rpc, &a->sv, &agent_rpc_ops, a, a->cfg);
+	a->rpc_open = true;
+	rpc_http_init(&a->rpc_http, &a->rpc, a->cfg, lim->req.max_body);
+	web_init(&a->web, &a->rpc, &a->sv);
+	/* First match wins: "/" takes whatever the others do not. */
+	a->routes[0] =
+	    (struct http_route){ "/RPC2", true, rpc_http_handle, &a->rpc_http };
+	a->routes[1] = (struct http_route){ "/logtail/", true,
+		web_handle_logtail, &a->web };
+	a->routes[2] = (struct http_route){ "/mainlogtail", true,
+		web_handle_mainlogtail, &a->web };
+	a->routes[3] = (struct http_route){ "/", true, web_handle_ui, &a->web };
+	a->nroutes = 4;
+	return http_server_open(
+	    &a->loop, a->log, a->cfg, a->routes, a->nroutes, lim, &a->http, d);
+}
+
+static void
+agent_http_close(struct agent *a)
+{
+	http_server_close(a->http);
+	a->http = NULL;
+	if (a->rpc_open) {
+		/* An aborted page action cancels its call in the context:
+		 * the pages go first. */
+		web_fini(&a->web);
+		rpc_ctx_fini(&a->rpc);
+		a->rpc_open = false;
 	}
 }
 
@@ -227,11 +347,30 @@ agent_run_once(struct agent *a)
 		agent_log_lines(a, MAINLOG_WARN, &warns);
 	}
 	supervisor_init(&a->sv, &a->loop, a->log, a->cfg, environ);
-	if (supervisor_add_groups(&a->sv, &d) != 0) {
+	if (a->fallback_msg != NULL) {
+		mainlog_log(a->log, MAINLOG_ERRO,
+		    "restart failed, running the previous configuration "
+		    "again: %s",
+		    a->fallback_msg);
+		free(a->fallback_msg);
+		a->fallback_msg = NULL;
+	}
+	if (supervisor_add_groups(&a->sv, &d) != 0 ||
+	    agent_http_open(a, &d) != 0) {
 		mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
-		status = a->daemonized ? 2 : agent_usage_error(a, d.msg);
+		if (a->prev_cfg != NULL) {
+			/* A reload: the caller goes back to what ran. */
+			a->fallback_msg = fv_xstrdup(d.msg);
+			status = 2;
+		} else {
+			status =
+			    a->daemonized ? 2 : agent_usage_error(a, d.msg);
+		}
 		goto out_sv;
 	}
+	/* The configuration is in force: no way back is needed any more. */
+	cfg_free(a->prev_cfg);
+	a->prev_cfg = NULL;
 	if (!sd->nodaemon && a->first) {
 		char *dir_msg = NULL;
 		bool dir_ok;
@@ -277,6 +416,7 @@ agent_run_once(struct agent *a)
 	}
 	agent_signals_stop(a);
 out_sv:
+	agent_http_close(a);
 	supervisor_flush_logs(&a->sv);
 	supervisor_fini(&a->sv);
 	if (a->log != NULL) {
@@ -314,14 +454,25 @@ agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
 	sigaction(SIGXFSZ, &ign, NULL);
 	for (;;) {
 		status = agent_run_once(&a);
+		if (status != 0 && a.prev_cfg != NULL) {
+			/* The new configuration loaded but could not be put
+			 * in force (a port or socket in use): run the one
+			 * that worked rather than exit. */
+			cfg_free(a.cfg);
+			a.cfg = a.prev_cfg;
+			a.prev_cfg = NULL;
+			continue;
+		}
 		if (status != 0 || a.next_cfg == NULL) {
 			break;
 		}
-		cfg_free(a.cfg);
+		a.prev_cfg = a.cfg;
 		a.cfg = a.next_cfg;
 		a.next_cfg = NULL;
 		a.first = false;
 	}
+	free(a.fallback_msg);
+	cfg_free(a.prev_cfg);
 	if (a.lock_fd >= 0) {
 		/* Unlink while still holding the lock: a new agent can
 		 * only lock the file a new path entry names. */

@@ -6,7 +6,11 @@
 #include <uv.h>
 
 #include "config/cfg.h"
+#include "http/http_server.h"
 #include "process/supervisor.h"
+#include "rpc/rpc.h"
+#include "rpc/rpc_http.h"
+#include "web/web.h"
 
 /*
  * The daemon: one libuv loop, the signals, the pidfile, the main log and
@@ -21,9 +25,19 @@ struct agent {
 	const struct cfg_cli *cli; /* borrowed */
 	struct cfg *cfg; /* owned: the configuration in force */
 	struct cfg *next_cfg; /* owned: validated, for the reload */
+	struct cfg *prev_cfg; /* owned: what ran before a reload, until
+	                       * the new one is in force */
+	char *fallback_msg; /* why a reload went back to prev_cfg */
 	uv_loop_t loop;
 	struct mainlog *log; /* owned */
 	struct supervisor sv;
+	struct rpc_ctx rpc; /* the XML-RPC methods' view of this run */
+	bool rpc_open;
+	struct rpc_http rpc_http; /* POST /RPC2 */
+	struct web web; /* the status page and the log tails */
+	struct http_route routes[4];
+	size_t nroutes;
+	struct http_server *http; /* every configured server, or NULL */
 	uv_signal_t sigs[6];
 	int nsigs;
 	int lock_fd; /* the locked pidfile, or -1 */

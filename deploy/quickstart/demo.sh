@@ -29,6 +29,14 @@ for _ in $(seq 150); do
 done
 echo "== processes under fleetvisord (pid $pid)"
 ps --ppid "$pid" -o pid,pgid,stat,etime,args
+# Debian's own supervisorctl, unchanged, speaks to fleetvisord's XML-RPC
+# API on the UNIX socket of the example config.
+ctl() { echo "\$ supervisorctl $*"; supervisorctl -c "$example" "$@" || true; }
+echo "== Debian's supervisorctl against fleetvisord"
+ctl status
+ctl restart app:worker-1
+ctl tail app:worker-0
+ctl pid app:web_00
 echo "== build/demo/supervisord.log"
 cat build/demo/supervisord.log
 echo "== a worker's AUTO log"

@@ -301,6 +301,30 @@ def zombie_age(ctx):
     return "longest-lived zombie %.3fs" % ctx.vars["zombie_max_age"]
 
 
+def occupy_port_and_rewrite(ctx):
+    """Hold a loopback port, then point the config's HTTP server at it: the
+    new file loads, but cannot be put in force."""
+    import socket
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    ctx.vars["blocker"] = s
+    ctx.vars["before"] = ctx.run.spawned("a")
+    ctx.run.configure({
+        "program:a": {"command": "{exit} --sleep inf"},
+        "inet_http_server": {"port": "127.0.0.1:%d" % s.getsockname()[1]},
+    })
+
+
+def fell_back(ctx):
+    ctx.vars["blocker"].close()
+    assert ctx.run.alive(), "the daemon exited instead of falling back"
+    after = ctx.run.spawned("a")
+    assert len(after) == len(ctx.vars["before"]) + 1, after
+    assert H.pid_alive(after[-1])
+
+
 UNSHARE = ("unshare", "--pid", "--fork", "--mount-proc")
 
 SCENARIOS = [
@@ -348,6 +372,20 @@ SCENARIOS = [
         checks=[first_survives, second_refused, pidfile_intact, one_copy],
         ours_only=[first_logs_intact],
         record=[second_outcome],
+    ),
+    Scenario(
+        "sighup_reload_fallback",
+        "A SIGHUP whose new config loads but cannot be put in force (its "
+        "HTTP port is taken): everything was stopped; fleetvisord starts the "
+        "previous configuration again instead of exiting (4.2.5 exits 2).",
+        only="fv",
+        sections={"program:a": {"command": "{exit} --sleep inf"}},
+        steps=[WaitLog(r"^success: a ", 15), Call(occupy_port_and_rewrite),
+               Signal("HUP"),
+               WaitLog(r"^restart failed, running the previous "
+                       r"configuration again: Another program is already "
+                       r"listening", 20),
+               WaitLog(r"^success: a ", 15, count=2), Call(fell_back)],
     ),
     Scenario(
         "sighup_reload",
