@@ -357,7 +357,11 @@ agent_run_once(struct agent *a)
 	}
 	if (supervisor_add_groups(&a->sv, &d) != 0 ||
 	    agent_http_open(a, &d) != 0) {
-		mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
+		if (a->prev_cfg != NULL || a->daemonized) {
+			/* On a first start the terminal gets it (usage);
+			 * the log may be another running agent's. */
+			mainlog_log(a->log, MAINLOG_CRIT, "%s", d.msg);
+		}
 		if (a->prev_cfg != NULL) {
 			/* A reload: the caller goes back to what ran. */
 			a->fallback_msg = fv_xstrdup(d.msg);

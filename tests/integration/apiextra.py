@@ -73,7 +73,8 @@ class Box:
 
     unix: True for a [unix_http_server] at TMP/http.sock, or a dict of
     extra keys (chmod, chown, file); inet: True for an
-    [inet_http_server] on a free loopback port.  programs: more sections
+    [inet_http_server] on a free loopback port, or its port= value with
+    "{port}" standing for a free port ("*:{port}").  programs: more sections
     ({exit}, {tmp}, {port}, {sock} expand)."""
 
     def __init__(self, impl, name, programs, unix=True, inet=False,
@@ -89,7 +90,9 @@ class Box:
         if unix:
             secs["unix_http_server"] = dict(file=str(self.sock), **unix_keys)
         if inet:
-            secs["inet_http_server"] = {"port": "127.0.0.1:%d" % self.port}
+            spec = inet if isinstance(inet, str) else "127.0.0.1:{port}"
+            secs["inet_http_server"] = {
+                "port": spec.replace("{port}", str(self.port))}
         secs.update(RPCIFACE)
         secs.update(programs)
         self.run.configure(secs, supervisord=supervisord)

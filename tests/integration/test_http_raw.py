@@ -621,6 +621,41 @@ def test_slow_reader_closed_after_write_stall(agent):
     agent.assert_healthy("after a stalled reader")
 
 
+def test_pipelined_flood_behind_held_exchange(agent):
+    """A held startProcess, then ~5000 pipelined requests: once the start
+    is answered, every queued request is answered in turn, without the
+    agent recursing once per request (it once died of stack overflow)."""
+    ours_only(agent, "medusa answers 400s after a pipelined POST body")
+    r = agent.call("supervisor.stopProcess", "slow")
+    assert r is True or R.is_fault(r, 70), r
+    get = request("GET", "/ok.html", auth=basic(R.USER, R.PASSWORD))
+    n = (120 * 1024) // len(get)
+    with Conn(agent.addr, timeout=30) as c:
+        c.send(rpc_request("supervisor.startProcess", "slow"))
+        c.send(get * n)
+        first = c.read_response(timeout=15)
+        assert first.rpc() is True, first.body
+        for i in range(n):
+            resp = c.read_response(timeout=15, method="GET")
+            assert resp.status == 200, (i, resp.head)
+    agent.assert_healthy("after a pipelined flood")
+
+
+def test_auth_refused_before_body(agent):
+    """Credentials are checked when the headers end: a client without them
+    gets its 401 without sending (or making us hold) the body."""
+    if agent.is_ref:
+        pytest.skip("4.2.5 answers after the body (medusa collects it)")
+    head = (b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+            b"\r\n" % (1024 * 1024 - 1))
+    with Conn(agent.addr, timeout=5) as c:
+        c.send(head + b"x" * 1000)
+        resp = c.read_response(timeout=5)
+        assert resp.status == 401, resp.head
+        expect_closed(c, 5, "401 before the body")
+    agent.assert_healthy()
+
+
 # ---------------------------------------------------------------------------
 # Bodies, content types, paths, methods
 

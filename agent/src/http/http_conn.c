@@ -17,8 +17,9 @@
 
 /* Pipelined bytes read ahead while an exchange is answered. */
 #define HTTP_CONN_READAHEAD (64 * 1024)
-/* The input buffer's cap: read-ahead plus one read. */
-#define HTTP_CONN_IN_MAX (HTTP_CONN_READAHEAD + 2 * 65536)
+/* The input buffer's cap: read-ahead plus one read (the buffer is
+ * compacted before each read, so what is kept never exceeds it). */
+#define HTTP_CONN_IN_MAX (HTTP_CONN_READAHEAD + 64 * 1024)
 
 struct http_out {
 	uv_write_t req;
@@ -31,6 +32,7 @@ struct http_out {
 static void http_conn_process(struct http_conn *c);
 static void http_conn_arm(struct http_conn *c);
 static void http_conn_start_reading(struct http_conn *c);
+static void http_conn_on_timer(uv_timer_t *t);
 static void http_conn_stop_reading(struct http_conn *c);
 
 static uint64_t
@@ -100,12 +102,17 @@ http_conn_on_written(uv_write_t *req, int status)
 {
 	struct http_out *o = req->data;
 	struct http_conn *c = o->c;
+	struct http_server *s = c->srv;
 
 	for (size_t i = 0; i < o->n; i++) {
 		free(o->bufs[i]);
 	}
 	c->queued -= o->len;
+	s->queued_total -= o->len;
 	free(o);
+	if (s->starved_any && s->queued_total <= s->lim.max_output_total) {
+		http_server_feed_starved(s);
+	}
 	if (c->closing) {
 		return;
 	}
@@ -113,7 +120,7 @@ http_conn_on_written(uv_write_t *req, int status)
 		http_conn_close(c); /* the peer is gone: EPIPE, ECONNRESET */
 		return;
 	}
-	c->active_ms = http_conn_now(c);
+	c->active_ms = c->write_ms = http_conn_now(c);
 	if (c->queued > 0) {
 		http_conn_arm(c);
 		return;
@@ -144,7 +151,7 @@ http_conn_write(struct http_conn *c, char **bufs, const size_t *lens, size_t n)
 	uv_buf_t ub[4];
 	int rv;
 
-	if (c->closing) {
+	if (c->closing || c->broken) {
 		for (size_t i = 0; i < n; i++) {
 			free(bufs[i]);
 		}
@@ -159,18 +166,24 @@ http_conn_write(struct http_conn *c, char **bufs, const size_t *lens, size_t n)
 		o->len += lens[i];
 		o->n++;
 	}
-	c->queued += o->len;
 	rv = uv_write(
 	    &o->req, &c->h.stream, ub, (unsigned)o->n, http_conn_on_written);
 	if (rv != 0) {
 		for (size_t i = 0; i < o->n; i++) {
 			free(o->bufs[i]);
 		}
-		c->queued -= o->len;
 		free(o);
-		http_conn_close(c);
+		/* Not now: the caller is a handler in the middle of its
+		 * exchange. The timer closes (and aborts) on its own. */
+		c->broken = true;
+		uv_timer_start(&c->timer, http_conn_on_timer, 0, 0);
 		return;
 	}
+	if (c->queued == 0) {
+		c->write_ms = http_conn_now(c);
+	}
+	c->queued += o->len;
+	c->srv->queued_total += o->len;
 	http_conn_arm(c);
 }
 
@@ -197,9 +210,11 @@ http_conn_finish(struct http_conn *c, bool keep)
 		}
 		return;
 	}
-	/* Go on with pipelined requests unless output is backing up; the
-	 * write callback resumes once it drains. */
-	if (c->queued <= c->srv->lim.max_output) {
+	/* Go on with pipelined requests unless output is backing up (the
+	 * write callback resumes once it drains). When the answer came from
+	 * inside http_conn_process, its loop goes on by itself: recursing
+	 * here would grow the stack by one frame per pipelined request. */
+	if (!c->processing && c->queued <= c->srv->lim.max_output) {
 		http_conn_process(c);
 	}
 	if (!c->closing) {
@@ -207,7 +222,7 @@ http_conn_finish(struct http_conn *c, bool keep)
 	}
 }
 
-/* http_conn_respond_now answers a request the server itself refuses. */
+/* http_conn_refuse answers a request the server itself refuses. */
 static void
 http_conn_refuse(struct http_conn *c, int status, const char *extra_header)
 {
@@ -233,12 +248,11 @@ http_header_count(const struct http_request *req, const char *name)
 	return n;
 }
 
-/* http_conn_dispatch finds the handler of req and hands it the exchange. */
-static void
-http_conn_dispatch(struct http_conn *c, const struct http_request *req)
+/* http_conn_authorize refuses (401, or 400 for undecodable credentials)
+ * a request the listener's credentials do not admit; 0 if they do. */
+static int
+http_conn_authorize(struct http_conn *c, const struct http_request *req)
 {
-	const struct http_server *s = c->srv;
-	struct http_exchange *ex;
 	int status;
 
 	status = http_auth_check(c->l, http_header_get(req, "Authorization"));
@@ -249,10 +263,20 @@ http_conn_dispatch(struct http_conn *c, const struct http_request *req)
 	if (status == 401) {
 		http_conn_refuse(
 		    c, 401, "WWW-Authenticate: Basic realm=\"default\"\r\n");
-		return;
-	}
-	if (status != 0) {
+	} else if (status != 0) {
 		http_conn_refuse(c, status, NULL);
+	}
+	return status;
+}
+
+/* http_conn_dispatch finds the handler of req and hands it the exchange. */
+static void
+http_conn_dispatch(struct http_conn *c, const struct http_request *req)
+{
+	const struct http_server *s = c->srv;
+	struct http_exchange *ex;
+
+	if (http_conn_authorize(c, req) != 0) {
 		return;
 	}
 	/* 4.2.5 answers 411 to a POST without a length rather than
@@ -286,8 +310,18 @@ http_conn_dispatch(struct http_conn *c, const struct http_request *req)
 static void
 http_conn_process(struct http_conn *c)
 {
-	while (!c->closing && c->ex == NULL && !c->close_after &&
-	    c->in_off < c->in.len) {
+	struct http_server *s = c->srv;
+
+	c->processing = true;
+	while (!c->closing && c->ex == NULL && !c->close_after && !c->broken &&
+	    c->in_off < c->in.len && c->queued <= s->lim.max_output) {
+		if (s->queued_total > s->lim.max_output_total) {
+			/* Every client together holds too much unsent
+			 * output: read no new request until some drains. */
+			c->starved = true;
+			s->starved_any = true;
+			break;
+		}
 		struct fv_diag d = { "" };
 		size_t used = 0;
 		int rv;
@@ -306,8 +340,16 @@ http_conn_process(struct http_conn *c)
 			break;
 		}
 		if (rv == HTTP_REQ_HEADERS) {
+			const struct http_request *req =
+			    http_req_get(c->parser);
+
 			c->headers_ms = http_conn_now(c);
-			if (http_req_get(c->parser)->expect_continue) {
+			/* No body is read, nor 100 Continue sent, for a
+			 * client that may not send one (as 4.2.5). */
+			if (http_conn_authorize(c, req) != 0) {
+				break;
+			}
+			if (req->expect_continue) {
 				static const char cont[] =
 				    "HTTP/1.1 100 Continue\r\n\r\n";
 				char *b = fv_xstrdup(cont);
@@ -325,6 +367,7 @@ http_conn_process(struct http_conn *c)
 			break; /* needs more than we have */
 		}
 	}
+	c->processing = false;
 	if (c->in_off == c->in.len) {
 		fv_buf_reset(&c->in);
 		c->in_off = 0;
@@ -344,6 +387,17 @@ http_conn_process(struct http_conn *c)
 	if (!c->reading && !c->peer_eof &&
 	    c->in.len - c->in_off < HTTP_CONN_READAHEAD) {
 		http_conn_start_reading(c);
+	}
+}
+
+void
+http_conn_feed(struct http_conn *c)
+{
+	if (!c->closing && c->ex == NULL) {
+		http_conn_process(c);
+	}
+	if (!c->closing) {
+		http_conn_arm(c);
 	}
 }
 
@@ -378,8 +432,16 @@ http_conn_on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->active_ms = http_conn_now(c);
+	if (c->in_off > 0) {
+		/* Keep only what is not parsed yet: with reading stopped at
+		 * the read-ahead, one more read always fits the cap. */
+		memmove(
+		    c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+		c->in.len -= c->in_off;
+		c->in_off = 0;
+	}
 	if (fv_buf_append(&c->in, buf->base, (size_t)nread) != 0) {
-		http_conn_close(c); /* cannot happen: reading stops first */
+		http_conn_close(c);
 		return;
 	}
 	if (c->ex == NULL) {
@@ -420,8 +482,13 @@ http_conn_deadline(const struct http_conn *c)
 	const struct http_server_limits *lim = &c->srv->lim;
 	uint64_t d = 0;
 
+	if (c->broken) {
+		return 1; /* long past: close now */
+	}
 	if (c->queued > 0) {
-		d = c->active_ms + lim->write_stall_ms;
+		/* Output progress only: bytes the peer sends do not keep a
+		 * client that never reads its answers alive. */
+		d = c->write_ms + lim->write_stall_ms;
 	}
 	if (c->ex == NULL) {
 		uint64_t t;

@@ -23,6 +23,7 @@ const struct http_server_limits http_server_limits_default = {
 	.idle_timeout_ms = 60 * 1000,
 	.write_stall_ms = 30 * 1000,
 	.max_output = 8 * 1024 * 1024,
+	.max_output_total = 256 * 1024 * 1024,
 	.max_conns = 1024,
 	.max_conns_per_peer = 256,
 };
@@ -116,6 +117,9 @@ http_send(struct http_exchange *ex, int status, const char *ctype, char *body,
 	size_t lens[2];
 	size_t n = 1;
 
+	/* The exchange is answered: whatever happens to the connection now
+	 * is no longer its handler's business. */
+	ex->abort_fn = NULL;
 	bufs[0] =
 	    http_head(ex, status, ctype, (long long)len, false, keep, &lens[0]);
 	if (len > 0 && !http_is_head(ex)) {
@@ -224,6 +228,7 @@ http_stream_end(struct http_exchange *ex)
 	struct http_conn *c = ex->c;
 	bool keep = ex->chunked && http_keep(ex);
 
+	ex->abort_fn = NULL;
 	if (ex->chunked && !http_is_head(ex)) {
 		char *b = fv_xstrdup("0\r\n\r\n");
 		size_t len = 5;

@@ -45,6 +45,8 @@ struct http_server {
 	unsigned open_handles; /* listeners and connections not yet closed */
 	bool closing;
 	uint64_t refused; /* connections refused over the caps */
+	size_t queued_total; /* output queued on every connection */
+	bool starved_any; /* some connection waits for queued_total */
 	char rbuf[64 * 1024]; /* every read lands here, then is parsed */
 };
 
@@ -82,12 +84,17 @@ struct http_conn {
 	size_t queued; /* bytes handed to uv_write, not yet written */
 	uint64_t started_ms; /* first byte of the current request */
 	uint64_t headers_ms; /* end of its headers, or 0 */
-	uint64_t active_ms; /* the last progress of any kind */
+	uint64_t active_ms; /* the last byte read or written */
+	uint64_t write_ms; /* the last output progress, or when output
+	                    * began to wait: what the stall deadline uses */
 	bool got_bytes; /* the current request has begun */
 	bool reading;
 	bool peer_eof;
 	bool close_after; /* close once the queued output is written */
 	bool closing;
+	bool processing; /* http_conn_process is on the stack */
+	bool starved; /* input waits for the server's output budget */
+	bool broken; /* a write failed: close from the timer */
 	char peer[64]; /* inet address, "" for unix */
 };
 
@@ -106,6 +113,12 @@ void http_conn_write(
  * the connection closes after the output when keep is false, else goes
  * on with the next request. */
 void http_conn_finish(struct http_conn *c, bool keep);
+/* http_conn_feed processes the input of c held back by the output
+ * budget (http_server_feed_starved). */
+void http_conn_feed(struct http_conn *c);
+/* http_server_feed_starved lets every connection held back by the
+ * server's output budget go on. */
+void http_server_feed_starved(struct http_server *s);
 /* http_server_handle_closed counts a closed handle of s and frees s when
  * it is closing and nothing is left. */
 void http_server_handle_closed(struct http_server *s);

@@ -56,7 +56,9 @@ http_unix_in_use(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, rv;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a live agent too busy to accept (a full backlog)
+	 * must not stall our startup; it counts as in use. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		return true; /* cannot tell: do not remove anything */
 	}

@@ -10,6 +10,24 @@
 #include "log/mainlog.h"
 
 void
+http_server_feed_starved(struct http_server *s)
+{
+	struct http_conn *next;
+
+	s->starved_any = false;
+	for (struct http_conn *c = s->conns; c != NULL; c = next) {
+		next = c->next; /* c may close */
+		if (c->starved) {
+			c->starved = false;
+			http_conn_feed(c);
+		}
+		if (s->starved_any) {
+			break; /* over the budget again */
+		}
+	}
+}
+
+void
 http_server_handle_closed(struct http_server *s)
 {
 	if (--s->open_handles > 0 || !s->closing) {

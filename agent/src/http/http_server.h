@@ -50,6 +50,8 @@ struct http_server_limits {
 	unsigned write_stall_ms; /* queued output not draining: 30 s */
 	size_t max_output; /* queued response bytes per connection: 8 MiB
 	                    * beyond a response already handed over */
+	size_t max_output_total; /* all connections together: 256 MiB;
+	                          * past it no new request is read */
 	size_t max_conns; /* all servers together: 1024 */
 	size_t max_conns_per_peer; /* per inet address: 256 */
 };
