@@ -162,8 +162,24 @@ agent_rpc_mainlog_path(void *arg)
 	if (strcmp(a->cfg->sd.logfile, "syslog") == 0) {
 		return NULL;
 	}
-	mainlog_flush_file(a->log);
 	return a->cfg->sd.logfile;
+}
+
+static bool
+agent_rpc_mainlog_when_written(void *arg, void (*cb)(void *), void *cbarg)
+{
+	struct agent *a = arg;
+
+	return mainlog_when_written(a->log, cb, cbarg);
+}
+
+static void
+agent_rpc_mainlog_when_written_cancel(
+    void *arg, void (*cb)(void *), void *cbarg)
+{
+	struct agent *a = arg;
+
+	mainlog_when_written_cancel(a->log, cb, cbarg);
 }
 
 static int
@@ -175,6 +191,7 @@ agent_rpc_mainlog_clear(void *arg)
 	if (path == NULL || access(path, F_OK) != 0) {
 		return -ENOENT;
 	}
+
 	if (unlink(path) != 0) {
 		return -errno;
 	}
@@ -188,6 +205,8 @@ static const struct rpc_agent_ops agent_rpc_ops = {
 	.restart = agent_rpc_restart,
 	.reread = agent_rpc_reread,
 	.mainlog_path = agent_rpc_mainlog_path,
+	.mainlog_when_written = agent_rpc_mainlog_when_written,
+	.mainlog_when_written_cancel = agent_rpc_mainlog_when_written_cancel,
 	.mainlog_clear = agent_rpc_mainlog_clear,
 };
 

@@ -468,7 +468,7 @@ http_req_on_header_value(http_parser *hp, const char *at, size_t len)
 }
 
 static int
-http_req_hexval(char c)
+http_pct_hexval(char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -480,6 +480,18 @@ http_req_hexval(char c)
 		return c - 'A' + 10;
 	}
 	return -1;
+}
+
+int
+http_pct_decode(const char *s, size_t n)
+{
+	int hi, lo;
+
+	if (n < 3 || s[0] != '%' || (hi = http_pct_hexval(s[1])) < 0 ||
+	    (lo = http_pct_hexval(s[2])) < 0) {
+		return -1;
+	}
+	return hi << 4 | lo;
 }
 
 /*
@@ -499,15 +511,14 @@ http_req_arena_copy(
 		char c = s[i];
 
 		if (decode && c == '%') {
-			int hi = i + 2 < n ? http_req_hexval(s[i + 1]) : -1;
-			int lo = i + 2 < n ? http_req_hexval(s[i + 2]) : -1;
+			int b = http_pct_decode(s + i, n - i);
 
-			if (hi < 0 || lo < 0) {
+			if (b < 0) {
 				http_req_fail(p, 400, FV_EPROTO,
 				    "http: bad percent-escape in the path");
 				return -1;
 			}
-			c = (char)(hi << 4 | lo);
+			c = (char)b;
 			i += 2;
 		}
 		tmp[k++] = c;

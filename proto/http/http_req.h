@@ -106,6 +106,14 @@ void http_req_next(struct http_req_parser *p);
  * (case-insensitive), or NULL. */
 const char *http_header_get(const struct http_request *r, const char *name);
 
+/*
+ * http_pct_decode reads a percent-escape at the start of the n bytes at s:
+ * the byte that "%XX" (two hex digits, any case) stands for, or -1 when s
+ * does not start with one. Shared by the request path decoder and the
+ * agent's form decoder, which differ only in what they do with a -1.
+ */
+int http_pct_decode(const char *s, size_t n);
+
 /* http_status_reason is the reason phrase of status ("Not Found"); "" for
  * a status it does not know. */
 const char *http_status_reason(int status);

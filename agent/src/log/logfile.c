@@ -113,6 +113,13 @@ struct logfile_job {
 	int rot_err; /* a rotation that failed */
 };
 
+/* One logfile_when_written registration. */
+struct logfile_waiter {
+	uint64_t target; /* lf->handled at which it is due */
+	logfile_written_fn *cb;
+	void *arg;
+};
+
 struct logfile {
 	/* Set at open, read-only afterwards. */
 	uv_loop_t *loop; /* borrowed */
@@ -130,6 +137,9 @@ struct logfile {
 	/* Loop thread only. */
 	struct logfile_q pending;
 	uint64_t queued; /* accepted, not yet written or dropped */
+	uint64_t handled; /* accepted, then written or dropped, ever */
+	struct logfile_waiter *waiters; /* logfile_when_written, in order */
+	size_t nwaiters, waitcap;
 	uint64_t cap_gap; /* dropped at the limit since the last write */
 	bool busy; /* a job is queued or running */
 	bool paused; /* over highwater, until below half of it */
@@ -974,6 +984,7 @@ logfile_drop_pending(struct logfile *lf, int err)
 {
 	lf->st.bytes_dropped += lf->pending.len;
 	lf->queued -= lf->pending.len;
+	lf->handled += lf->pending.len;
 	lf->st.last_error = err;
 	logfile_q_reset(&lf->pending);
 }
@@ -996,6 +1007,7 @@ logfile_consume(struct logfile *lf)
 	lf->st.rotations += j->rotations;
 	lf->st.reopens += j->reopens;
 	lf->queued -= j->off;
+	lf->handled += j->off;
 	if (j->closed) {
 		lf->fd_closed = true;
 	}
@@ -1062,6 +1074,35 @@ logfile_consume(struct logfile *lf)
 }
 
 /*
+ * logfile_notify runs the logfile_when_written callbacks that are due
+ * (all of them when all is set). Each registration is removed before its
+ * callback runs and the list is searched anew after it, so a callback may
+ * register, cancel, write or close as it likes.
+ */
+static void
+logfile_notify(struct logfile *lf, bool all)
+{
+	struct logfile_waiter w;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < lf->nwaiters; i++) {
+			if (all || lf->waiters[i].target <= lf->handled) {
+				break;
+			}
+		}
+		if (i == lf->nwaiters) {
+			return;
+		}
+		w = lf->waiters[i];
+		memmove(&lf->waiters[i], &lf->waiters[i + 1],
+		    (lf->nwaiters - i - 1) * sizeof(lf->waiters[0]));
+		lf->nwaiters--;
+		w.cb(w.arg);
+	}
+}
+
+/*
  * logfile_emit makes the callbacks that state changes have queued. It
  * runs last in every entry point, so a callback may call back into the
  * logfile (the main log reports into itself). After logfile_close only
@@ -1075,6 +1116,7 @@ logfile_emit(struct logfile *lf)
 	if (lf->in_sync) {
 		return;
 	}
+	logfile_notify(lf, false);
 	if (lf->closing) {
 		fv_buf_reset(&lf->reports);
 		return;
@@ -1104,6 +1146,7 @@ logfile_free(struct logfile *lf)
 	logfile_q_fini(&lf->pending);
 	logfile_q_fini(&lf->inflight);
 	fv_buf_fini(&lf->reports);
+	free(lf->waiters);
 	uv_mutex_destroy(&lf->mu);
 	free(lf->path);
 	free(lf->ident);
@@ -1117,6 +1160,8 @@ logfile_on_timer_closed(uv_handle_t *h)
 	void (*done)(void *) = lf->done;
 	void *arg = lf->done_arg;
 
+	/* Nothing more will be written: whoever waits reads what is there. */
+	logfile_notify(lf, true);
 	logfile_free(lf);
 	if (done != NULL) {
 		done(arg);
@@ -1485,6 +1530,39 @@ logfile_flush_sync(struct logfile *lf)
 	logfile_arm(lf);
 	logfile_emit(lf);
 	return rv;
+}
+
+bool
+logfile_when_written(struct logfile *lf, logfile_written_fn *cb, void *arg)
+{
+	if (lf->queued == 0 || lf->finishing) {
+		return false;
+	}
+	if (lf->nwaiters == lf->waitcap) {
+		lf->waitcap = lf->waitcap ? lf->waitcap * 2 : 4;
+		lf->waiters = fv_xreallocarray(
+		    lf->waiters, lf->waitcap, sizeof(lf->waiters[0]));
+	}
+	lf->waiters[lf->nwaiters++] = (struct logfile_waiter){
+		.target = lf->handled + lf->queued,
+		.cb = cb,
+		.arg = arg,
+	};
+	return true;
+}
+
+void
+logfile_when_written_cancel(
+    struct logfile *lf, logfile_written_fn *cb, void *arg)
+{
+	for (size_t i = 0; i < lf->nwaiters; i++) {
+		if (lf->waiters[i].cb == cb && lf->waiters[i].arg == arg) {
+			memmove(&lf->waiters[i], &lf->waiters[i + 1],
+			    (lf->nwaiters - i - 1) * sizeof(lf->waiters[0]));
+			lf->nwaiters--;
+			return;
+		}
+	}
 }
 
 void

@@ -152,6 +152,33 @@ void logfile_reopen(struct logfile *lf);
 int logfile_flush_sync(struct logfile *lf);
 
 /*
+ * logfile_written_fn is called on the loop thread when the bytes a
+ * logfile_when_written call waited for are handled (written, or dropped
+ * and accounted), or when the logfile is being freed.
+ */
+typedef void logfile_written_fn(void *arg);
+
+/*
+ * logfile_when_written asks for cb(arg) once every byte queued now has
+ * been handled, so that a reader of the file can wait for it without
+ * blocking the loop (logfile_flush_sync would, behind a slow disk).
+ * Returns true when cb will run, exactly once, from the loop (never from
+ * inside this call) unless logfile_when_written_cancel comes first; false
+ * when nothing is queued: cb never runs and the file already holds every
+ * byte written so far. A logfile being closed calls the callbacks still
+ * registered before it is freed, so lf stays valid until cb runs or the
+ * registration is cancelled. A full pipe may hold a special target's
+ * bytes for long: callers bound the wait themselves.
+ */
+bool logfile_when_written(
+    struct logfile *lf, logfile_written_fn *cb, void *arg);
+
+/* logfile_when_written_cancel forgets the first registration of (cb, arg);
+ * a no-op when there is none (it already ran). */
+void logfile_when_written_cancel(
+    struct logfile *lf, logfile_written_fn *cb, void *arg);
+
+/*
  * logfile_close writes what is queued, closes the file and frees lf, then
  * calls done(arg) (done may be NULL). Everything in flight is finished
  * first; lf is freed only in the last callback, so the loop must keep
@@ -159,6 +186,8 @@ int logfile_flush_sync(struct logfile *lf);
  * LOGFILE_SYNC_MS makes close drop (and count) the rest. From this call on
  * on_pressure and on_report are never called again (the owner may free
  * arg), so call logfile_flush_sync first to hear about the last losses.
+ * logfile_when_written callbacks still run, at the latest just before lf
+ * is freed.
  */
 void logfile_close(struct logfile *lf, void (*done)(void *), void *arg);
 

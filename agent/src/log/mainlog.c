@@ -371,10 +371,24 @@ mainlog_flush_sync(struct mainlog *ml)
 	return rv;
 }
 
-int
-mainlog_flush_file(struct mainlog *ml)
+
+
+bool
+mainlog_when_written(struct mainlog *ml, logfile_written_fn *cb, void *arg)
 {
-	return ml->file != NULL ? logfile_flush_sync(ml->file) : 0;
+	if (ml->file == NULL || ml->syslog) {
+		return false;
+	}
+	return logfile_when_written(ml->file, cb, arg);
+}
+
+void
+mainlog_when_written_cancel(
+    struct mainlog *ml, logfile_written_fn *cb, void *arg)
+{
+	if (ml->file != NULL) {
+		logfile_when_written_cancel(ml->file, cb, arg);
+	}
 }
 
 /* mainlog_write_all writes n bytes to a blocking fd, retrying EINTR. */

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "log/logfile.h"
 
 /*
  * The activity log: supervisord's own log, formatted exactly as 4.2.5's
@@ -117,13 +118,20 @@ void mainlog_reopen(struct mainlog *ml);
  */
 int mainlog_flush_sync(struct mainlog *ml);
 
+
+
 /*
- * mainlog_flush_file writes what is queued for the log file (not stdout)
- * now: a read of the file then sees every line logged so far. A file takes
- * its bytes at disk speed, so this never waits on a reader. Returns 0 or
- * a negative errno.
+ * mainlog_when_written is logfile_when_written for the log file (not
+ * syslog, not stdout): true when cb(arg) will run, on the loop, once the
+ * lines logged so far are in the file (or the log is being closed);
+ * false when there is nothing to wait for (nothing queued, or no file),
+ * and cb never runs. mainlog_when_written_cancel forgets a registration
+ * whose callback has not run yet.
  */
-int mainlog_flush_file(struct mainlog *ml);
+bool mainlog_when_written(
+    struct mainlog *ml, logfile_written_fn *cb, void *arg);
+void mainlog_when_written_cancel(
+    struct mainlog *ml, logfile_written_fn *cb, void *arg);
 
 /*
  * mainlog_flush_early writes the messages buffered before

@@ -149,6 +149,13 @@ const char *proc_log_path(const struct proc *p, enum evbus_channel ch);
 void proc_log_settle(struct proc *p, enum evbus_channel ch);
 
 /*
+ * proc_log_writer is the channel's log writer (borrowed; it lives while
+ * the channel's log is open), or NULL when the channel has none. For a
+ * reader that waits with logfile_when_written instead of settling.
+ */
+struct logfile *proc_log_writer(struct proc *p, enum evbus_channel ch);
+
+/*
  * proc_clear_logs empties the process's logs as 4.2.5 removelogs(): each
  * log file is removed (its backups are kept) and reopened. Returns 0 or
  * the first negative errno.

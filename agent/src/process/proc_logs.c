@@ -45,6 +45,12 @@ proc_log_settle(struct proc *p, enum evbus_channel ch)
 	logfile_flush_sync(c->log);
 }
 
+struct logfile *
+proc_log_writer(struct proc *p, enum evbus_channel ch)
+{
+	return proc_logs_chan(p, ch)->log;
+}
+
 static int
 proc_logs_clear_chan(struct proc_chan *c)
 {

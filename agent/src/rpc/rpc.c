@@ -4,8 +4,9 @@
  * fault) is recorded, and the bookkeeping of calls that wait. It knows
  * nothing of HTTP or of what a method does; the handlers live in
  * rpc_process.c, rpc_log.c, rpc_supervisor.c, rpc_config.c and
- * rpc_system.c. It must never echo more than RPC_ECHO_MAX bytes of a
- * peer's string in a fault.
+ * rpc_system.c, on top of rpc_param.c, rpc_proc.c and rpc_wait.c. It
+ * must never echo more than RPC_ECHO_MAX bytes of a peer's string in a
+ * fault.
  */
 
 #include <stdarg.h>
@@ -40,7 +41,8 @@ const struct rpc_method rpc_methods[] = {
 	    "result struct per process." },
 	{ "supervisor.clearLog", rpc_clear_log, 0, 0, RPC_F_CHECKS_STATE,
 	    "boolean",
-	    "clearLog(): empty the main log and its backups. Faults: "
+	    "clearLog(): remove the main log file (its backups stay) and "
+	    "start a new one. Faults: "
 	    "NO_FILE, FAILED." },
 	{ "supervisor.clearProcessLog", rpc_clear_process_logs, 1, 1,
 	    RPC_F_CHECKS_STATE, "boolean string",
@@ -241,8 +243,16 @@ rpc_ctx_init(struct rpc_ctx *ctx, struct supervisor *sv,
 void
 rpc_ctx_fini(struct rpc_ctx *ctx)
 {
-	/* Oldest first: cancelling a multicall also cancels (and
-	 * unregisters) the inner call it waits on. */
+	/*
+	 * Any order is safe. A multicall and the inner call it waits on are
+	 * both listed, in either order: an inner call that waits while the
+	 * multicall starts registers before it, one started later (from the
+	 * previous one's answer) after it. Cancelling the inner call first
+	 * leaves the multicall pending (on_done does not run), and its own
+	 * cancel then finds the inner call done; cancelling the multicall
+	 * first cancels and unregisters the inner call. Each pass takes what
+	 * is listed now, so nothing cancelled is visited again.
+	 */
 	while (ctx->npending > 0) {
 		rpc_call_cancel(ctx->pending[0]);
 	}
@@ -251,6 +261,15 @@ rpc_ctx_fini(struct rpc_ctx *ctx)
 	ctx->pendcap = 0;
 	cfg_free(ctx->parsed);
 	ctx->parsed = NULL;
+}
+
+const char *
+rpc_mainlog_path(const struct rpc_ctx *ctx)
+{
+	if (ctx->ops == NULL || ctx->ops->mainlog_path == NULL) {
+		return NULL;
+	}
+	return ctx->ops->mainlog_path(ctx->ops_arg);
 }
 
 static int
@@ -273,19 +292,6 @@ rpc_method_find(const char *name)
 	}
 	return bsearch(name, rpc_methods, rpc_nmethods, sizeof(rpc_methods[0]),
 	    rpc_method_cmp);
-}
-
-const char *
-rpc_param_string(const struct xr_value *v, size_t *lenp)
-{
-	switch (xr_value_type(v)) {
-	case XR_STRING:
-		return xr_string_get(v, lenp);
-	case XR_BASE64:
-		return xr_base64_get(v, lenp);
-	default:
-		return NULL;
-	}
 }
 
 enum rpc_status

@@ -56,9 +56,19 @@ struct rpc_agent_ops {
 	/* reread loads the configuration file anew (reloadConfig): a new
 	 * model in *out, or FV_EBADCONF with the parse error in d. */
 	int (*reread)(void *arg, struct cfg **out, struct fv_diag *d);
-	/* The main log's path, or NULL (syslog, or none), after every
-	 * line logged so far has been written to it (so a read sees it). */
+	/* The main log's path, or NULL (syslog, or none). Without
+	 * mainlog_when_written, it must first write out every line logged
+	 * so far (so that a read sees it); with it, it need not. */
 	const char *(*mainlog_path)(void *arg);
+	/* mainlog_when_written(arg, cb, cbarg) as mainlog_when_written of
+	 * log/mainlog.h: true when cb(cbarg) will run on the loop once the
+	 * lines logged so far are in the file (or the log closes), false
+	 * when there is nothing to wait for (cb never runs). The cancel
+	 * forgets a registration whose cb has not run. Both may be NULL. */
+	bool (*mainlog_when_written)(
+	    void *arg, void (*cb)(void *cbarg), void *cbarg);
+	void (*mainlog_when_written_cancel)(
+	    void *arg, void (*cb)(void *cbarg), void *cbarg);
 	/* clearLog as 4.2.5: removes the main log file (not its backups)
 	 * and reopens it. 0, -ENOENT when there is no file (NO_FILE), or
 	 * another negative errno (FAILED). */
@@ -84,6 +94,10 @@ void rpc_ctx_init(struct rpc_ctx *ctx, struct supervisor *sv,
     const struct rpc_agent_ops *ops, void *ops_arg, struct cfg *cfg);
 /* rpc_ctx_fini cancels every pending call and drops the references. */
 void rpc_ctx_fini(struct rpc_ctx *ctx);
+
+/* rpc_mainlog_path is ops->mainlog_path, or NULL when there is no such
+ * op or no main log file (syslog, or none). */
+const char *rpc_mainlog_path(const struct rpc_ctx *ctx);
 
 enum rpc_status {
 	RPC_DONE, /* call->result or call->fault_* is set */

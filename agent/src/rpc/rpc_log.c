@@ -4,28 +4,39 @@
  * lengths as Python's int() reads them), and clearing them.
  *
  * A log file is read only if it is a regular file reached without a
- * symbolic link at its last component (O_NOFOLLOW, then fstat): a child
- * that swaps its log for a link to /etc/shadow gets nothing served
+ * symbolic link at its last component (fv_file_open_log): a child that
+ * swaps its log for a link to /etc/shadow gets nothing served
  * (RELIABILITY C5). No answer carries more than RPC_LOG_READ_MAX bytes,
- * whatever length a client asks for; what the log writer still queues is
- * written out first, so a read sees every byte logged before it.
+ * whatever length a client asks for.
+ *
+ * A read sees every byte logged before it, as with 4.2.5's synchronous
+ * writes, without blocking the loop behind a slow disk: when the log
+ * writer still holds bytes, the call waits (RPC_PENDING) until the writer
+ * reports them written, then reads. A writer stuck on a stalled disk does
+ * not hold the call longer than RPC_LOG_WAIT_MS: it then answers with what
+ * the file holds.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <uv.h>
+
+#include "common/file.h"
 #include "common/xalloc.h"
-#include "log/mainlog.h"
+#include "log/logfile.h"
 #include "process/supervisor.h"
 #include "rpc/rpc_methods.h"
 #include "rpc/rpc_proc.h"
 
 /* The most bytes one read or tail returns (4.2.5 has no bound). */
 #define RPC_LOG_READ_MAX (16 * 1024 * 1024)
+
+/* The longest a read waits for the log writer. */
+#define RPC_LOG_WAIT_MS 2000
 
 /* Offsets and lengths are clamped here, which changes nothing for a
  * real file and keeps every sum below below 2^63. */
@@ -46,17 +57,9 @@ rpc_log_open(const char *path, off_t *sizep)
 	struct stat st;
 	int fd;
 
-	/* O_NONBLOCK: a FIFO put in place of the log must not hold the
-	 * loop in open(2); it is refused below anyway. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		return -errno;
+	if ((fd = fv_file_open_log(path, &st)) >= 0) {
+		*sizep = st.st_size;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	*sizep = st.st_size;
 	return fd;
 }
 
@@ -145,21 +148,13 @@ out:
 	return code;
 }
 
-static int32_t
-rpc_log_capped(long long v)
-{
-	return v > INT32_MAX ? INT32_MAX
-	    : v < INT32_MIN  ? INT32_MIN
-	                     : (int32_t)v;
-}
-
 static struct xr_value *
 rpc_log_tail_value(struct xr_value *data, long long offset, bool overflow)
 {
 	struct xr_value *a = xr_array_new();
 
 	xr_array_add_take(a, data);
-	xr_array_add_take(a, xr_int_new(rpc_log_capped(offset)));
+	xr_array_add_take(a, xr_int_new(rpc_capped_int(offset)));
 	xr_array_add_take(a, xr_bool_new(overflow));
 	return a;
 }
@@ -227,34 +222,175 @@ static bool
 rpc_log_range(const struct xr_value *params, size_t first, long long *offset,
     long long *length)
 {
-	return rpc_proc_pyint(xr_array_at(params, first), offset) &&
-	    rpc_proc_pyint(xr_array_at(params, first + 1), length);
+	return rpc_param_pyint(xr_array_at(params, first), offset) &&
+	    rpc_param_pyint(xr_array_at(params, first + 1), length);
 }
 
+/* What a read answers once the file holds what it must see. */
+struct rpc_log_req {
+	bool tail; /* tailFile, else readFile */
+	char *path; /* owned */
+	long long offset, length;
+};
+
+/* rpc_log_answer reads the file now and sets call's outcome. */
 static enum rpc_status
-rpc_log_answer_read(struct rpc_call *call, const struct xr_value *params,
-    size_t first, const char *path)
+rpc_log_answer(struct rpc_call *call, const struct rpc_log_req *rq)
 {
 	struct xr_value *data = NULL;
-	long long offset, length;
 	int code;
 
-	if (!rpc_log_range(params, first, &offset, &length)) {
-		return rpc_fault(call, RPC_FAULT_INCORRECT_PARAMETERS, NULL);
+	if (rq->tail) {
+		return rpc_result(
+		    call, rpc_log_tail_file(rq->path, rq->offset, rq->length));
 	}
-	if ((code = rpc_log_read_file(path, offset, length, &data)) != 0) {
+	code = rpc_log_read_file(rq->path, rq->offset, rq->length, &data);
+	if (code != 0) {
 		return rpc_fault(call, code, NULL);
 	}
 	return rpc_result(call, data);
 }
 
+/*
+ * A read waiting for a log writer: a process's (lf) or the main log's
+ * (lf NULL, through the agent's ops). The registration with the writer
+ * and the timer are the wait's; the call is answered from the timer, so
+ * never from inside the writer's callback (a client's reaction to the
+ * answer then finds the writer consistent).
+ */
+struct rpc_log_wait {
+	struct rpc_call *call; /* borrowed */
+	struct logfile *lf; /* borrowed while registered */
+	bool registered; /* the writer will call rpc_log_on_written */
+	struct rpc_log_req rq;
+	uv_timer_t timer;
+};
+
+static void rpc_log_on_written(void *arg);
+
+static void
+rpc_log_wait_on_close(uv_handle_t *h)
+{
+	struct rpc_log_wait *w = h->data;
+
+	free(w->rq.path);
+	free(w);
+}
+
+/* Forgets the registration (if any) and frees w once its timer closes. */
+static void
+rpc_log_wait_free(struct rpc_log_wait *w)
+{
+	const struct rpc_ctx *ctx = w->call->ctx;
+
+	if (w->registered && w->lf != NULL) {
+		logfile_when_written_cancel(w->lf, rpc_log_on_written, w);
+	} else if (w->registered) {
+		ctx->ops->mainlog_when_written_cancel(
+		    ctx->ops_arg, rpc_log_on_written, w);
+	}
+	w->registered = false;
+	uv_close((uv_handle_t *)&w->timer, rpc_log_wait_on_close);
+}
+
+static void
+rpc_log_wait_on_timer(uv_timer_t *t)
+{
+	struct rpc_log_wait *w = t->data;
+	struct rpc_call *call = w->call;
+
+	/* Written, or the writer is stuck (RPC_LOG_WAIT_MS): read now. */
+	rpc_log_answer(call, &w->rq);
+	rpc_log_wait_free(w);
+	rpc_finish(call);
+}
+
+static void
+rpc_log_on_written(void *arg)
+{
+	struct rpc_log_wait *w = arg;
+
+	w->registered = false;
+	uv_timer_start(&w->timer, rpc_log_wait_on_timer, 0, 0);
+}
+
+static void
+rpc_log_wait_cancel(struct rpc_call *call)
+{
+	rpc_log_wait_free(call->wait);
+}
+
+/*
+ * rpc_log_when_written answers rq once what the writer lf (NULL: the main
+ * log's) holds now is in the file: at once when it holds nothing, or when
+ * there is no writer to ask.
+ */
+static enum rpc_status
+rpc_log_when_written(
+    struct rpc_call *call, struct logfile *lf, struct rpc_log_req *rq)
+{
+	const struct rpc_ctx *ctx = call->ctx;
+	struct rpc_log_wait *w;
+	struct logfile_stats st;
+	enum rpc_status rv;
+
+	if (ctx->sv == NULL) {
+		goto now;
+	}
+	if (lf != NULL) {
+		logfile_stats(lf, &st);
+		/* A pipe or device is not read back, and could stall. */
+		if (st.special || st.pending == 0) {
+			goto now;
+		}
+	} else if (ctx->ops == NULL || ctx->ops->mainlog_when_written == NULL ||
+	    ctx->ops->mainlog_when_written_cancel == NULL) {
+		/* The agent's mainlog_path wrote the lines out itself. */
+		goto now;
+	}
+	w = fv_xcalloc(1, sizeof(*w));
+	w->call = call;
+	w->lf = lf;
+	w->registered = lf != NULL
+	    ? logfile_when_written(lf, rpc_log_on_written, w)
+	    : ctx->ops->mainlog_when_written(
+	          ctx->ops_arg, rpc_log_on_written, w);
+	if (!w->registered) {
+		free(w);
+		goto now;
+	}
+	w->rq = *rq;
+	rq->path = NULL;
+	uv_timer_init(ctx->sv->loop, &w->timer);
+	w->timer.data = w;
+	uv_timer_start(&w->timer, rpc_log_wait_on_timer, RPC_LOG_WAIT_MS, 0);
+	return rpc_wait(call, rpc_log_wait_cancel, w);
+now:
+	rv = rpc_log_answer(call, rq);
+	free(rq->path);
+	rq->path = NULL;
+	return rv;
+}
+
+/* readFile of path once lf has written what it holds, with the offset
+ * and length at params[first], params[first + 1]. */
+static enum rpc_status
+rpc_log_read_later(struct rpc_call *call, const struct xr_value *params,
+    size_t first, struct logfile *lf, const char *path)
+{
+	struct rpc_log_req rq = { .tail = false };
+
+	if (!rpc_log_range(params, first, &rq.offset, &rq.length)) {
+		return rpc_fault(call, RPC_FAULT_INCORRECT_PARAMETERS, NULL);
+	}
+	rq.path = fv_xstrdup(path);
+	return rpc_log_when_written(call, lf, &rq);
+}
+
 enum rpc_status
 rpc_read_log(struct rpc_call *call, const struct xr_value *params)
 {
-	struct rpc_ctx *ctx = call->ctx;
-	const char *path = ctx->ops != NULL && ctx->ops->mainlog_path != NULL
-	    ? ctx->ops->mainlog_path(ctx->ops_arg)
-	    : NULL;
+	const char *path = rpc_mainlog_path(call->ctx);
 
 	if (path == NULL) {
 		return rpc_fault(call, RPC_FAULT_NO_FILE, NULL);
@@ -262,17 +398,14 @@ rpc_read_log(struct rpc_call *call, const struct xr_value *params)
 	if (!rpc_log_exists(path)) {
 		return rpc_fault(call, RPC_FAULT_NO_FILE, "%s", path);
 	}
-	/* mainlog_path has written out what was logged so far. */
-	return rpc_log_answer_read(call, params, 0, path);
+	return rpc_log_read_later(call, params, 0, NULL, path);
 }
 
 enum rpc_status
 rpc_clear_log(struct rpc_call *call, const struct xr_value *params)
 {
 	struct rpc_ctx *ctx = call->ctx;
-	const char *path = ctx->ops != NULL && ctx->ops->mainlog_path != NULL
-	    ? ctx->ops->mainlog_path(ctx->ops_arg)
-	    : NULL;
+	const char *path = rpc_mainlog_path(ctx);
 
 	if (path == NULL || !rpc_log_exists(path)) {
 		return rpc_fault(call, RPC_FAULT_NO_FILE, NULL);
@@ -284,20 +417,14 @@ rpc_clear_log(struct rpc_call *call, const struct xr_value *params)
 	return rpc_result(call, xr_bool_new(true));
 }
 
-/* The process named by params[0], or NULL with a BAD_NAME fault set. */
+/* The process named by params[0], or NULL with a fault set. */
 static struct proc *
 rpc_log_proc(struct rpc_call *call, const struct xr_value *params)
 {
-	const char *name = rpc_param_string(xr_array_at(params, 0), NULL);
 	struct proc_group *g;
 	struct proc *p;
 
-	if (name == NULL) {
-		rpc_fault(call, RPC_FAULT_INCORRECT_PARAMETERS, NULL);
-		return NULL;
-	}
-	if (!supervisor_find(call->ctx->sv, name, &g, &p) || p == NULL) {
-		rpc_fault(call, RPC_FAULT_BAD_NAME, "%s", name);
+	if (rpc_param_proc(call, params, true, &g, &p) == NULL) {
 		return NULL;
 	}
 	return p;
@@ -319,8 +446,8 @@ rpc_log_read_proc(
 	if (!rpc_log_exists(path)) {
 		return rpc_fault(call, RPC_FAULT_NO_FILE, "%s", path);
 	}
-	proc_log_settle(p, ch);
-	return rpc_log_answer_read(call, params, 1, path);
+	return rpc_log_read_later(
+	    call, params, 1, proc_log_writer(p, ch), path);
 }
 
 static enum rpc_status
@@ -328,7 +455,7 @@ rpc_log_tail_proc(
     struct rpc_call *call, const struct xr_value *params, enum evbus_channel ch)
 {
 	struct proc *p = rpc_log_proc(call, params);
-	long long offset, length;
+	struct rpc_log_req rq = { .tail = true };
 	const char *path;
 
 	if (p == NULL) {
@@ -339,11 +466,11 @@ rpc_log_tail_proc(
 		return rpc_result(
 		    call, rpc_log_tail_value(xr_string_new(""), 0, false));
 	}
-	if (!rpc_log_range(params, 1, &offset, &length)) {
+	if (!rpc_log_range(params, 1, &rq.offset, &rq.length)) {
 		return rpc_fault(call, RPC_FAULT_INCORRECT_PARAMETERS, NULL);
 	}
-	proc_log_settle(p, ch);
-	return rpc_result(call, rpc_log_tail_file(path, offset, length));
+	rq.path = fv_xstrdup(path);
+	return rpc_log_when_written(call, proc_log_writer(p, ch), &rq);
 }
 
 enum rpc_status
@@ -377,10 +504,11 @@ rpc_tail_process_stderr_log(
 enum rpc_status
 rpc_clear_process_logs(struct rpc_call *call, const struct xr_value *params)
 {
-	const char *name = rpc_param_string(xr_array_at(params, 0), NULL);
-	struct proc *p = rpc_log_proc(call, params);
+	struct proc_group *g;
+	struct proc *p;
+	const char *name;
 
-	if (p == NULL) {
+	if ((name = rpc_param_proc(call, params, true, &g, &p)) == NULL) {
 		return RPC_DONE;
 	}
 	if (proc_clear_logs(p) != 0) {

@@ -2,6 +2,7 @@
 #define FV_RPC_RPC_METHODS_H
 
 #include "rpc/rpc.h"
+#include "rpc/rpc_param.h"
 
 /*
  * Inside the RPC layer: the row type of the method table (rpc.c) and the
@@ -35,13 +36,6 @@ extern const size_t rpc_nmethods;
 /* rpc_method_find returns the row of a callable name ("namespace.method",
  * no '_' method), or NULL. */
 const struct rpc_method *rpc_method_find(const char *name);
-
-/*
- * rpc_param_string returns the bytes of a string param and their count in
- * *lenp (when not NULL), or NULL for any other type. 4.2.5's unmarshaller
- * turns <base64> into a string, so a base64 value counts as one.
- */
-const char *rpc_param_string(const struct xr_value *v, size_t *lenp);
 
 /*
  * rpc_pystr renders v as 4.2.5's '%s' would render the Python value its

@@ -7,8 +7,10 @@
 #include "rpc/rpc.h"
 
 /*
- * Inside the RPC layer: what rpc_process.c and rpc_log.c share about
- * walking the process table the way 4.2.5's rpcinterface does.
+ * Inside the RPC layer: walking the process table the way 4.2.5's
+ * rpcinterface does and the result structs it answers with (rpc_proc.c),
+ * and waiting for starts and stops to settle (rpc_wait.c). Shared by
+ * rpc_process.c and rpc_log.c.
  */
 
 struct proc;
@@ -35,19 +37,45 @@ struct rpc_proc_ref *rpc_proc_group_list(struct proc_group *g, size_t *np);
 char *rpc_proc_namespec(const struct proc_group *g, const struct proc *p);
 
 /*
- * rpc_proc_result_struct makes a result struct {name, group, status,
+ * rpc_proc_result_names makes a result struct {name, group, status,
  * description}: status 80 and "OK" for code 0, else the fault code and
  * its text ("NAME: detail", or "NAME" when detail is NULL).
+ * rpc_proc_result_struct takes the names from g and p.
  */
+struct xr_value *rpc_proc_result_names(
+    const char *name, const char *group, int code, const char *detail);
 struct xr_value *rpc_proc_result_struct(const struct proc_group *g,
     const struct proc *p, int code, const char *detail);
 
+/* --- rpc_wait.c ------------------------------------------------------- */
+
 /*
- * rpc_proc_pyint converts a param as Python's int() would: ints, bools,
- * finite doubles (truncated; saturated past the range of long long) and
- * decimal strings (blanks, sign, '_' between digits). false for what
- * int() refuses.
+ * A wait for starts and stops to settle, as 4.2.5's deferred onwait
+ * callbacks: one item per process, settled by 4.2.5's rule on the
+ * current state, answered as one value (single) or as result structs in
+ * process order after those already in results.
  */
-bool rpc_proc_pyint(const struct xr_value *v, long long *out);
+struct rpc_pwait;
+
+/* rpc_pwait_new makes a wait for call (not yet pending). */
+struct rpc_pwait *rpc_pwait_new(struct rpc_call *call, bool single);
+
+/*
+ * rpc_pwait_add adds p (of g) as a start or a stop to wait for. namespec
+ * names the process in fault texts; NULL means g:p's own namespec.
+ */
+void rpc_pwait_add(struct rpc_pwait *w, struct proc_group *g, struct proc *p,
+    bool stop, const char *namespec);
+
+/* rpc_pwait_result appends an outcome known at once (taken). */
+void rpc_pwait_result(struct rpc_pwait *w, struct xr_value *result);
+
+/*
+ * rpc_pwait_begin answers the call at once (RPC_DONE, w freed) when every
+ * item is settled, else makes it pending (RPC_PENDING): the answer then
+ * goes out from the loop, never from inside a state change, and the
+ * call's cancel frees w.
+ */
+enum rpc_status rpc_pwait_begin(struct rpc_pwait *w);
 
 #endif

@@ -18,13 +18,15 @@ void
 web_init(struct web *w, struct rpc_ctx *rpc, struct supervisor *sv)
 {
 	*w = (struct web){ .rpc = rpc, .sv = sv };
+	LIST_INIT(&w->streams);
+	LIST_INIT(&w->calls);
 }
 
 void
 web_fini(struct web *w)
 {
 	web_streams_forget(w);
-	web_actions_forget(w);
+	web_calls_forget(w);
 	*w = (struct web){ 0 };
 }
 
@@ -47,13 +49,21 @@ web_respond_page(struct http_exchange *ex, struct fv_buf *body, int rv)
 	http_respond_take(ex, 200, "text/html;charset=utf-8", body);
 }
 
+/* The largest form body a page takes: its forms are a few fields. */
+#define WEB_POST_MAX (64 * 1024)
+
+/* The only fields the pages read. */
+static const char *const web_fields[] = { "action", "processname", "message",
+	"limit", NULL };
+
 /* web_form_of collects the fields of req: the query, then a POST body. */
 static void
 web_form_of(const struct http_request *req, struct fv_kvmap *form)
 {
-	web_form_parse(form, req->query, strlen(req->query), true);
+	web_form_parse(form, web_fields, req->query, strlen(req->query), true);
 	if (strcmp(req->method, "POST") == 0 && req->body != NULL) {
-		web_form_parse(form, req->body, req->body_len, false);
+		web_form_parse(
+		    form, web_fields, req->body, req->body_len, false);
 	}
 }
 
@@ -113,6 +123,10 @@ web_handle_ui(
 		http_add_header(
 		    ex, "Allow", page == WEB_PAGE_CSS ? "GET" : "GET, POST");
 		http_respond_error(ex, 405, false);
+		return;
+	}
+	if (post && req->body_len > WEB_POST_MAX) {
+		http_respond_error(ex, 413, false);
 		return;
 	}
 	switch (page) {

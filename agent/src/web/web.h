@@ -1,6 +1,8 @@
 #ifndef FV_WEB_WEB_H
 #define FV_WEB_WEB_H
 
+#include <sys/queue.h>
+
 #include "http/http_server.h"
 
 /*
@@ -20,13 +22,13 @@
 struct rpc_ctx;
 struct supervisor;
 struct web_stream;
-struct web_action;
+struct web_call;
 
 struct web {
 	struct rpc_ctx *rpc; /* borrowed */
 	struct supervisor *sv; /* borrowed */
-	struct web_stream *streams; /* live /logtail streams */
-	struct web_action *actions; /* page actions waiting for their call */
+	LIST_HEAD(web_streams, web_stream) streams; /* live /logtail streams */
+	LIST_HEAD(web_calls, web_call) calls; /* exchanges waiting on a call */
 };
 
 /* web_init prepares w over rpc and sv (both borrowed: they must outlive
@@ -34,10 +36,10 @@ struct web {
 void web_init(struct web *w, struct rpc_ctx *rpc, struct supervisor *sv);
 
 /*
- * web_fini forgets the streams and actions still listed, without ending
+ * web_fini forgets the streams and calls still listed, without ending
  * them: the HTTP server aborts their exchanges, and the abort callbacks
  * free what they hold. Call it after http_server_close and before
- * rpc_ctx_fini (an aborted action cancels its call in the context).
+ * rpc_ctx_fini (an aborted exchange cancels its call in the context).
  */
 void web_fini(struct web *w);
 

@@ -10,43 +10,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "common/xalloc.h"
-
-/* web_follow_acceptable tells whether st is a file we may serve. */
-static bool
-web_follow_acceptable(const struct stat *st)
-{
-	return S_ISREG(st->st_mode) &&
-	    (st->st_uid == geteuid() || st->st_uid == 0);
-}
-
-/* web_follow_openfd opens path safely; returns an fd or a negative errno. */
-static int
-web_follow_openfd(const char *path, struct stat *st)
-{
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		return -errno;
-	}
-	if (fstat(fd, st) != 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	if (!web_follow_acceptable(st)) {
-		close(fd);
-		return -EACCES;
-	}
-	return fd;
-}
 
 int
 web_follow_open(
@@ -56,7 +25,7 @@ web_follow_open(
 	int fd;
 
 	*f = (struct web_follow){ .fd = -1 };
-	if ((fd = web_follow_openfd(path, &st)) < 0) {
+	if ((fd = fv_file_open_log(path, &st)) < 0) {
 		return fd;
 	}
 	f->path = fv_xstrdup(path);
@@ -101,7 +70,7 @@ web_follow_switch(struct web_follow *f)
 	if (st.st_dev == f->dev && st.st_ino == f->ino) {
 		return 0;
 	}
-	if ((fd = web_follow_openfd(f->path, &st)) < 0) {
+	if ((fd = fv_file_open_log(f->path, &st)) < 0) {
 		/* Gone again between lstat and open: try next time. */
 		return fd == -ENOENT ? 0 : fd;
 	}

@@ -18,8 +18,10 @@
  * caller's buffer and nothing is consumed until web_follow_commit, so a
  * stream that cannot take the bytes now asks again later.
  *
- * Only regular files owned by us (or root) are read, opened with
- * O_NOFOLLOW: a log path swapped for a symbolic link is never followed.
+ * Only regular files are read, opened with O_NOFOLLOW (fv_file_open_log,
+ * the rule readProcessLog uses too): a log path swapped for a symbolic
+ * link is never followed. The owner does not matter: a log that
+ * logrotate recreates for another user is still followed, as 4.2.5 does.
  */
 
 /* 4.2.5's notice after the file shrank. */
@@ -41,8 +43,8 @@ struct web_follow {
 
 /*
  * web_follow_open opens path for reading from head bytes before its end
- * and fills f. The file must be a regular file owned by the effective
- * user or root, reached without a symbolic link. *mtime gets its
+ * and fills f. The file must be a regular file reached without a
+ * symbolic link. *mtime gets its
  * modification time (for Last-Modified) when mtime is not NULL. Returns
  * 0 or a negative errno (-ENOENT, -ELOOP for a link, -EACCES for a file
  * we will not serve); f is then left closed.

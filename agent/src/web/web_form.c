@@ -12,37 +12,22 @@
 
 #include "common/err.h"
 #include "common/xalloc.h"
+#include "proto/http/http_req.h"
 
 static const char web_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-static int
-web_hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 /* web_form_unquote decodes '+' and %XX of n bytes at s into raw. */
 static void
 web_form_unquote(struct fv_buf *raw, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
+		int b;
 
 		if (s[i] == '+') {
 			fv_buf_putc(raw, ' ');
-		} else if (s[i] == '%' && n - i > 2 &&
-		    (hi = web_hexval(s[i + 1])) >= 0 &&
-		    (lo = web_hexval(s[i + 2])) >= 0) {
-			fv_buf_putc(raw, (char)(hi * 16 + lo));
+		} else if (s[i] == '%' &&
+		    (b = http_pct_decode(s + i, n - i)) >= 0) {
+			fv_buf_putc(raw, (char)b);
 			i += 2;
 		} else {
 			fv_buf_putc(raw, s[i]);
@@ -69,26 +54,46 @@ web_form_decode(const char *s, size_t n)
 	return fv_buf_take(&out);
 }
 
+/* web_form_wanted tells whether name is one of names (NULL-terminated). */
+static bool
+web_form_wanted(const char *const *names, const char *name)
+{
+	for (; *names != NULL; names++) {
+		if (strcmp(*names, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void
-web_form_parse(struct fv_kvmap *form, const char *s, size_t n, bool first_wins)
+web_form_parse(struct fv_kvmap *form, const char *const *names, const char *s,
+    size_t n, bool first_wins)
 {
 	const char *end = s + n;
+	size_t pairs = 0;
 
-	while (s < end) {
+	/* Only the wanted names are kept, so the map never holds more than
+	 * a handful and each set costs a constant: no quadratic work for a
+	 * body of thousands of fields. */
+	while (s < end && pairs < WEB_FORM_PAIRS_MAX) {
 		const char *amp = memchr(s, '&', (size_t)(end - s));
 		const char *pend = amp != NULL ? amp : end;
 		const char *eq = memchr(s, '=', (size_t)(pend - s));
 
+		pairs++;
 		if (eq != NULL && eq + 1 < pend) {
 			char *name = web_form_decode(s, (size_t)(eq - s));
-			char *val =
-			    web_form_decode(eq + 1, (size_t)(pend - eq - 1));
 
-			if (!first_wins || fv_kvmap_get(form, name) == NULL) {
+			if (web_form_wanted(names, name) &&
+			    (!first_wins || fv_kvmap_get(form, name) == NULL)) {
+				char *val = web_form_decode(
+				    eq + 1, (size_t)(pend - eq - 1));
+
 				fv_kvmap_set(form, name, val);
+				free(val);
 			}
 			free(name);
-			free(val);
 		}
 		s = amp != NULL ? amp + 1 : end;
 	}

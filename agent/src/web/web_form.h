@@ -14,20 +14,26 @@
  * URL quoting, HTML escaping, and the two date formats the pages use.
  */
 
+/* The most name=value pairs web_form_parse looks at in one string. */
+#define WEB_FORM_PAIRS_MAX 64
+
 /*
  * web_form_parse adds the pairs of an application/x-www-form-urlencoded
- * string (n bytes at s, a query or a POST body) to form. '+' is a space,
- * %XX a byte (a '%' not followed by two hex digits stays as it is); pairs
- * without '=' or with an empty value are skipped (parse_qs without
- * keep_blank_values). Decoded names and values are made valid UTF-8
- * without NUL: invalid bytes and NUL become U+FFFD, so that nothing after
- * a "%00" can be cut off and a name never matches by its prefix. When
- * first_wins, a name already in form keeps its value (4.2.5 reads the
- * query with parse_qs and takes v[0]); otherwise the last one wins (the
- * POST body, which also overrides the query).
+ * string (n bytes at s, a query or a POST body) to form, keeping only the
+ * fields named in names (NULL-terminated: the fields the pages read) and
+ * looking at no more than the first WEB_FORM_PAIRS_MAX pairs, so a peer's
+ * thousands of fields cost nothing. '+' is a space, %XX a byte (a '%' not
+ * followed by two hex digits stays as it is); pairs without '=' or with
+ * an empty value are skipped (parse_qs without keep_blank_values).
+ * Decoded names and values are made valid UTF-8 without NUL: invalid
+ * bytes and NUL become U+FFFD, so that nothing after a "%00" can be cut
+ * off and a name never matches by its prefix. When first_wins, a name
+ * already in form keeps its value (4.2.5 reads the query with parse_qs
+ * and takes v[0]); otherwise the last one wins (the POST body, read with
+ * parse_qsl into a dict, which also overrides the query).
  */
-void web_form_parse(
-    struct fv_kvmap *form, const char *s, size_t n, bool first_wins);
+void web_form_parse(struct fv_kvmap *form, const char *const *names,
+    const char *s, size_t n, bool first_wins);
 
 /*
  * web_text_clean appends the n bytes at p to out as valid UTF-8: invalid

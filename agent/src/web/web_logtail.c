@@ -34,38 +34,31 @@
 #define WEB_STREAM_IDLE_TICK 8
 
 struct web_stream {
-	struct web *web; /* borrowed; NULL after web_fini */
+	struct web *web; /* borrowed; NULL once unlisted */
 	struct http_exchange *ex; /* NULL once ended or aborted */
 	struct web_follow f;
 	uv_timer_t timer;
 	unsigned idle; /* ticks in a row with nothing new */
-	struct web_stream *prev, *next;
+	/* Inside a call into the server, an abort only marks the stream;
+	 * the caller frees it once the call has returned. */
+	bool in_server, aborted;
+	LIST_ENTRY(web_stream) link;
 };
-
-static void web_stream_pump(struct web_stream *s);
 
 static void
 web_stream_unlink(struct web_stream *s)
 {
 	if (s->web != NULL) {
-		if (s->prev != NULL) {
-			s->prev->next = s->next;
-		} else {
-			s->web->streams = s->next;
-		}
-		if (s->next != NULL) {
-			s->next->prev = s->prev;
-		}
+		LIST_REMOVE(s, link);
 		s->web = NULL;
 	}
-	s->prev = s->next = NULL;
 }
 
 void
 web_streams_forget(struct web *w)
 {
-	while (w->streams != NULL) {
-		web_stream_unlink(w->streams);
+	while (!LIST_EMPTY(&w->streams)) {
+		web_stream_unlink(LIST_FIRST(&w->streams));
 	}
 }
 
@@ -90,17 +83,52 @@ web_stream_free(struct web_stream *s)
 static void
 web_stream_on_abort(void *arg)
 {
-	web_stream_free(arg);
+	struct web_stream *s = arg;
+
+	if (s->in_server) {
+		s->aborted = true;
+		s->ex = NULL;
+		return;
+	}
+	web_stream_free(s);
+}
+
+/*
+ * web_stream_enter and web_stream_leave bracket a call into the server
+ * that writes to s->ex. web_stream_leave returns false when the exchange
+ * was aborted meanwhile: s is then freed and must not be used.
+ */
+static void
+web_stream_enter(struct web_stream *s)
+{
+	s->in_server = true;
+}
+
+static bool
+web_stream_leave(struct web_stream *s)
+{
+	s->in_server = false;
+	if (s->aborted) {
+		web_stream_free(s);
+		return false;
+	}
+	return true;
 }
 
 /* web_stream_end finishes the response (the file became unreadable or
- * something we will not follow) and frees s. */
+ * something we will not follow) and frees s first: the server may end
+ * the exchange inside http_stream_end. */
 static void
 web_stream_end(struct web_stream *s)
 {
-	http_stream_end(s->ex);
+	struct http_exchange *ex = s->ex;
+
+	http_exchange_on_abort(ex, NULL, NULL);
 	web_stream_free(s);
+	http_stream_end(ex);
 }
+
+static void web_stream_pump(struct web_stream *s);
 
 static void
 web_stream_on_timer(uv_timer_t *t)
@@ -113,8 +141,9 @@ web_stream_on_drain(void *arg)
 {
 	struct web_stream *s = arg;
 
+	/* Pump from the loop, never from inside the server's call. */
 	if (s->ex != NULL) {
-		web_stream_pump(s);
+		uv_timer_start(&s->timer, web_stream_on_timer, 0, 0);
 	}
 }
 
@@ -133,13 +162,20 @@ web_stream_pump(struct web_stream *s)
 		return;
 	}
 	if (n > 0) {
+		web_stream_enter(s);
 		rv = http_stream_write(s->ex, buf, n);
+		if (!web_stream_leave(s)) {
+			free(buf);
+			return;
+		}
 	}
 	free(buf);
 	if (rv == FV_ETOOBIG) {
 		/* Nothing was queued and nothing committed: the same bytes
 		 * go out once the peer has read what it has. */
+		web_stream_enter(s);
 		http_stream_on_drain(s->ex, web_stream_on_drain, s);
+		web_stream_leave(s);
 		return;
 	}
 	if (rv < 0) {
@@ -184,11 +220,7 @@ web_stream_begin(struct web *w, struct http_exchange *ex, const char *path,
 	s->timer.data = s;
 	s->ex = ex;
 	s->web = w;
-	s->next = w->streams;
-	if (s->next != NULL) {
-		s->next->prev = s;
-	}
-	w->streams = s;
+	LIST_INSERT_HEAD(&w->streams, s, link);
 
 	web_http_date(mtime, date);
 	http_add_header(ex, "Last-Modified", date);
@@ -196,9 +228,12 @@ web_stream_begin(struct web *w, struct http_exchange *ex, const char *path,
 		/* Tell a reverse proxy (nginx) not to buffer the stream. */
 		http_add_header(ex, "X-Accel-Buffering", "no");
 	}
-	http_stream_begin(ex, 200, "text/plain;charset=utf-8");
 	http_exchange_on_abort(ex, web_stream_on_abort, s);
-	uv_timer_start(&s->timer, web_stream_on_timer, 0, 0);
+	web_stream_enter(s);
+	http_stream_begin(ex, 200, "text/plain;charset=utf-8");
+	if (web_stream_leave(s)) {
+		uv_timer_start(&s->timer, web_stream_on_timer, 0, 0);
+	}
 }
 
 /* web_method_get answers 405 to anything but GET; true for GET. */
@@ -260,14 +295,9 @@ web_handle_mainlogtail(
     void *arg, struct http_exchange *ex, const struct http_request *req)
 {
 	struct web *w = arg;
-	const struct rpc_agent_ops *ops = w->rpc->ops;
-	const char *path = NULL;
 
 	if (!web_method_get(ex, req)) {
 		return;
 	}
-	if (ops != NULL && ops->mainlog_path != NULL) {
-		path = ops->mainlog_path(w->rpc->ops_arg);
-	}
-	web_stream_begin(w, ex, path, false);
+	web_stream_begin(w, ex, rpc_mainlog_path(w->rpc), false);
 }

@@ -21,15 +21,11 @@
 #include "web/web_int.h"
 #include "web/web_page.h"
 
+/* What an action's answer needs once its call is done. */
 struct web_action {
-	struct web *web; /* borrowed; NULL after web_fini */
-	struct http_exchange *ex;
 	enum web_act act;
 	bool post;
 	char *ns; /* the processname field, or NULL */
-	struct xr_value *params; /* kept for the call's whole life */
-	struct rpc_call call;
-	struct web_action *prev, *next;
 };
 
 /* web_redirect answers with the page's address and message: 4.2.5's 301
@@ -53,65 +49,24 @@ web_redirect(struct http_exchange *ex, bool post, const char *msg)
 }
 
 static void
-web_action_unlink(struct web_action *a)
+web_action_free(void *arg)
 {
-	if (a->web != NULL) {
-		if (a->prev != NULL) {
-			a->prev->next = a->next;
-		} else {
-			a->web->actions = a->next;
-		}
-		if (a->next != NULL) {
-			a->next->prev = a->prev;
-		}
-		a->web = NULL;
-	}
-	a->prev = a->next = NULL;
-}
+	struct web_action *a = arg;
 
-static void
-web_action_free(struct web_action *a)
-{
-	web_action_unlink(a);
-	rpc_call_fini(&a->call);
-	xr_value_free(a->params);
 	free(a->ns);
 	free(a);
 }
 
 static void
-web_action_done(struct web_action *a)
-{
-	char *msg = web_act_message(a->act, a->ns != NULL ? a->ns : "",
-	    a->call.fault_code, a->call.fault_string, time(NULL));
-
-	web_redirect(a->ex, a->post, msg);
-	free(msg);
-	web_action_free(a);
-}
-
-static void
-web_action_on_done(struct rpc_call *call, void *arg)
-{
-	(void)call;
-	web_action_done(arg);
-}
-
-static void
-web_action_on_abort(void *arg)
+web_action_done(
+    struct http_exchange *ex, const struct rpc_call *call, void *arg)
 {
 	struct web_action *a = arg;
+	char *msg = web_act_message(a->act, a->ns != NULL ? a->ns : "",
+	    call->fault_code, call->fault_string, time(NULL));
 
-	rpc_call_cancel(&a->call);
-	web_action_free(a);
-}
-
-void
-web_actions_forget(struct web *w)
-{
-	while (w->actions != NULL) {
-		web_action_unlink(w->actions);
-	}
+	web_redirect(ex, a->post, msg);
+	free(msg);
 }
 
 /* web_call_struct is {methodName: method, params: [ns]} or params []. */
@@ -128,22 +83,21 @@ web_call_struct(const char *method, const char *ns)
 	return s;
 }
 
-/* web_action_call fills a's params and returns the method to call. */
+/* web_action_call fills params and returns the method to call. */
 static const char *
-web_action_call(struct web_action *a)
+web_action_call(const struct web_action *a, struct xr_value *params)
 {
 	struct xr_value *calls;
 
-	a->params = xr_array_new();
 	switch (a->act) {
 	case WEB_ACT_START:
-		xr_array_add_take(a->params, xr_string_new(a->ns));
+		xr_array_add_take(params, xr_string_new(a->ns));
 		return "supervisor.startProcess";
 	case WEB_ACT_STOP:
-		xr_array_add_take(a->params, xr_string_new(a->ns));
+		xr_array_add_take(params, xr_string_new(a->ns));
 		return "supervisor.stopProcess";
 	case WEB_ACT_CLEARLOG:
-		xr_array_add_take(a->params, xr_string_new(a->ns));
+		xr_array_add_take(params, xr_string_new(a->ns));
 		return "supervisor.clearProcessLogs";
 	case WEB_ACT_STOPALL:
 		return "supervisor.stopAllProcesses";
@@ -153,7 +107,7 @@ web_action_call(struct web_action *a)
 		    calls, web_call_struct("supervisor.stopProcess", a->ns));
 		xr_array_add_take(
 		    calls, web_call_struct("supervisor.startProcess", a->ns));
-		xr_array_add_take(a->params, calls);
+		xr_array_add_take(params, calls);
 		return "system.multicall";
 	case WEB_ACT_RESTARTALL:
 		calls = xr_array_new();
@@ -161,7 +115,7 @@ web_action_call(struct web_action *a)
 		    web_call_struct("supervisor.stopAllProcesses", NULL));
 		xr_array_add_take(calls,
 		    web_call_struct("supervisor.startAllProcesses", NULL));
-		xr_array_add_take(a->params, calls);
+		xr_array_add_take(params, calls);
 		return "system.multicall";
 	case WEB_ACT_REFRESH:
 		break;
@@ -174,43 +128,15 @@ web_action_start(struct web *w, struct http_exchange *ex, enum web_act act,
     bool post, const char *ns)
 {
 	struct web_action *a = fv_xcalloc(1, sizeof(*a));
+	struct xr_value *params = xr_array_new();
 	const char *method;
 
-	a->ex = ex;
 	a->act = act;
 	a->post = post;
 	a->ns = ns != NULL ? fv_xstrdup(ns) : NULL;
-	method = web_action_call(a);
-	a->call.ctx = w->rpc;
-	a->call.on_done = web_action_on_done;
-	a->call.on_done_arg = a;
-	if (rpc_dispatch(&a->call, method, a->params) == RPC_DONE) {
-		web_action_done(a);
-		return;
-	}
-	a->web = w;
-	a->next = w->actions;
-	if (a->next != NULL) {
-		a->next->prev = a;
-	}
-	w->actions = a;
-	http_exchange_on_abort(ex, web_action_on_abort, a);
-}
-
-/* web_rpc_now runs a method that answers at once; false on a fault. */
-static bool
-web_rpc_now(struct web *w, const char *method, struct rpc_call *call)
-{
-	struct xr_value *params = xr_array_new();
-	enum rpc_status st;
-
-	*call = (struct rpc_call){ .ctx = w->rpc };
-	st = rpc_dispatch(call, method, params);
-	if (st == RPC_PENDING) {
-		rpc_call_cancel(call);
-	}
-	xr_value_free(params);
-	return st == RPC_DONE && call->fault_code == 0 && call->result != NULL;
+	method = web_action_call(a, params);
+	web_call_start(
+	    w, ex, method, params, web_action_done, a, web_action_free);
 }
 
 static const char *

@@ -1300,6 +1300,72 @@ test_logfile_bad_opts(void **state)
 
 #define FX_TEST(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 
+/* What a logfile_when_written callback saw. */
+struct ww {
+	struct fx *fx;
+	int calls;
+	off_t size; /* the file's size when it ran */
+};
+
+static void
+ww_on_written(void *arg)
+{
+	struct ww *w = arg;
+	struct stat st;
+
+	w->calls++;
+	w->size = stat(w->fx->path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * test_logfile_when_written: the notification a reader waits on instead
+ * of logfile_flush_sync. It never runs inside the call, runs once the
+ * bytes queued at the call are in the file, can be cancelled, and runs at
+ * the latest when the logfile closes.
+ */
+static void
+test_logfile_when_written(void **state)
+{
+	struct fx *fx = *state;
+	struct logfile_opts o = fx_opts(fx, 0, 0);
+	struct logfile *lf = fx_open(fx, &o);
+	struct ww w1 = { fx, 0, 0 }, w2 = { fx, 0, 0 }, w3 = { fx, 0, 0 };
+	struct ww w4 = { fx, 0, 0 };
+	uint64_t end;
+
+	/* Nothing queued: nothing to wait for. */
+	assert_false(logfile_when_written(lf, ww_on_written, &w1));
+	logfile_write(lf, "a", 1);
+	assert_true(logfile_when_written(lf, ww_on_written, &w1));
+	logfile_write(lf, "bc", 2);
+	assert_true(logfile_when_written(lf, ww_on_written, &w2));
+	assert_true(logfile_when_written(lf, ww_on_written, &w3));
+	logfile_when_written_cancel(lf, ww_on_written, &w3);
+	assert_int_equal(w1.calls + w2.calls, 0);
+	end = uv_hrtime() + 10000000000ULL;
+	while (w2.calls == 0 && uv_hrtime() < end) {
+		uv_run(&fx->loop, UV_RUN_NOWAIT);
+		usleep(200);
+	}
+	assert_int_equal(w1.calls, 1);
+	assert_true(w1.size >= 1);
+	assert_int_equal(w2.calls, 1);
+	assert_int_equal(w2.size, 3);
+	fx_spin(fx, 20);
+	assert_int_equal(w3.calls, 0);
+	assert_int_equal(w1.calls + w2.calls, 2);
+	/* A cancel after the callback ran is a no-op. */
+	logfile_when_written_cancel(lf, ww_on_written, &w1);
+
+	/* Closing answers whoever still waits, before lf goes. */
+	logfile_write(lf, "d", 1);
+	assert_true(logfile_when_written(lf, ww_on_written, &w4));
+	fx_close(fx, lf);
+	assert_int_equal(w4.calls, 1);
+	assert_int_equal(w4.size, 4);
+	assert_file(fx->path, "abcd", 4);
+}
+
 int
 main(void)
 {
@@ -1317,6 +1383,7 @@ main(void)
 		FX_TEST(test_logfile_moved_cannot_reopen),
 		FX_TEST(test_logfile_deleted_cannot_reopen),
 		FX_TEST(test_logfile_reopen),
+		FX_TEST(test_logfile_when_written),
 		FX_TEST(test_logfile_enospc),
 		FX_TEST(test_logfile_efbig_resumes),
 		FX_TEST(test_logfile_rotation_blocked),

@@ -87,15 +87,21 @@ check_tail(struct fx_call *c, const char *data, int32_t off, bool ovf)
 	assert_int_equal(b, ovf);
 }
 
-/* A read with two int args after the optional name. */
+/* A read with two int args after the optional name; one that waits for
+ * the log writer is run to its answer. */
 static void
 read_ii(struct fx *f, struct fx_call *c, const char *method, const char *name,
     int off, int len)
 {
+	enum rpc_status st;
+
 	if (name != NULL) {
-		fx_start(f, c, method, "sii", name, off, len);
+		st = fx_start(f, c, method, "sii", name, off, len);
 	} else {
-		fx_start(f, c, method, "ii", off, len);
+		st = fx_start(f, c, method, "ii", off, len);
+	}
+	if (st == RPC_PENDING) {
+		assert_true(fx_call_wait(f, c, 5000));
 	}
 }
 
@@ -386,6 +392,58 @@ test_read_sees_queued_bytes(void **state)
 	fx_close(f);
 }
 
+/*
+ * A read never writes the log on the loop thread: with bytes queued in the
+ * writer it waits (RPC_PENDING) and leaves them to the writer's thread,
+ * then answers with them. A read cancelled while it waits is forgotten by
+ * the writer (ASan checks that nothing touches it afterwards).
+ */
+static void
+test_read_waits_for_writer(void **state)
+{
+	struct fx *f = fx_open(progs);
+	struct fx_call c, c2;
+	struct proc *p = fx_proc(f, "cat");
+	struct logfile_stats st = { 0 };
+
+	(void)state;
+	fx_start(f, &c, "supervisor.startProcess", "sb", "cat", 0);
+	fx_call_fini(&c);
+	assert_true(fx_wait_state(f, "cat", PROC_RUNNING, 5000));
+	assert_non_null(p->out.log);
+	/* Batches start from the loop, so these bytes stay queued until
+	 * the loop runs. */
+	logfile_write(p->out.log, "queued\n", 7);
+	assert_int_equal(fx_start(f, &c, "supervisor.readProcessStdoutLog",
+	                     "sii", "cat", 0, 0),
+	    RPC_PENDING);
+	assert_int_equal(fx_start(f, &c2, "supervisor.tailProcessStdoutLog",
+	                     "sii", "cat", 0, 100),
+	    RPC_PENDING);
+	logfile_stats(p->out.log, &st);
+	assert_true(st.pending >= 7);
+	assert_int_equal(c.done, 0);
+	assert_true(fx_call_wait(f, &c, 5000));
+	check_string(&c, "queued\n");
+	fx_call_fini(&c);
+	assert_true(fx_call_wait(f, &c2, 5000));
+	check_tail(&c2, "queued\n", 7, false);
+	fx_call_fini(&c2);
+
+	/* Cancelled while waiting: never answered, nothing left behind. */
+	logfile_write(p->out.log, "more\n", 5);
+	assert_int_equal(fx_start(f, &c, "supervisor.readProcessStdoutLog",
+	                     "sii", "cat", 0, 0),
+	    RPC_PENDING);
+	fx_call_fini(&c);
+	fx_run_ms(f, 50);
+	assert_int_equal(c.done, 0);
+	read_ii(f, &c, "supervisor.readProcessStdoutLog", "cat", 0, 0);
+	check_string(&c, "queued\nmore\n");
+	fx_call_fini(&c);
+	fx_close(f);
+}
+
 static bool
 exists(const char *path)
 {
@@ -484,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_symlink_and_special),
 		cmocka_unit_test(test_read_cap),
 		cmocka_unit_test(test_read_sees_queued_bytes),
+		cmocka_unit_test(test_read_waits_for_writer),
 		cmocka_unit_test(test_clear),
 	};
 

@@ -264,6 +264,34 @@ test_follow_refuses_links_and_specials(void **state)
 	web_follow_close(&f);
 }
 
+/*
+ * A log another user owns (logrotate's "create 0640 app app") is
+ * followed, across the rotation too, as 4.2.5 and readProcessLog do.
+ * Giving a file away needs root; elsewhere the test has nothing to show.
+ */
+static void
+test_follow_other_owner(void **state)
+{
+	struct fx *fx = *state;
+	struct web_follow f;
+	char old[160];
+
+	if (geteuid() != 0) {
+		skip();
+	}
+	append_str(fx->path, "a\n");
+	assert_int_equal(chown(fx->path, 65534, 65534), 0);
+	assert_int_equal(
+	    web_follow_open(&f, fx->path, WEB_FOLLOW_HEAD, NULL), 0);
+	expect_next(&f, 64, "a\n");
+	snprintf(old, sizeof(old), "%s.1", fx->path);
+	assert_int_equal(rename(fx->path, old), 0);
+	append_str(fx->path, "b\n");
+	assert_int_equal(chown(fx->path, 65534, 65534), 0);
+	expect_next(&f, 64, "b\n");
+	web_follow_close(&f);
+}
+
 int
 main(void)
 {
@@ -283,6 +311,8 @@ main(void)
 		    test_follow_deleted_then_recreated, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_follow_refuses_links_and_specials, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_follow_other_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
