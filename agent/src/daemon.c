@@ -25,14 +25,14 @@
 
 #include "common/err.h"
 #include "common/xalloc.h"
+#include "ident.h"
 
 int
 daemon_set_uid(long uid, struct fv_strv *criticals, struct fv_strv *infos,
     struct fv_diag *d)
 {
-	struct passwd *pw;
-	int n = 32;
-	gid_t *groups;
+	struct ident id;
+	const char *why;
 
 	if (uid < 0) {
 		if (getuid() == 0) {
@@ -45,35 +45,14 @@ daemon_set_uid(long uid, struct fv_strv *criticals, struct fv_strv *infos,
 		}
 		return 0;
 	}
-	if ((pw = getpwuid((uid_t)uid)) == NULL) {
-		return fv_diagf(d, FV_EBADCONF, "Can't find uid %ld", uid);
+	ident_prepare(uid, &id);
+	why = id.plan == IDENT_SWITCH ? ident_apply(&id) : id.fail_msg;
+	if (why != NULL) {
+		fv_diagf(d, FV_EBADCONF, "%s", why);
+		ident_fini(&id);
+		return FV_EBADCONF;
 	}
-	if (getuid() != (uid_t)uid) {
-		if (getuid() != 0) {
-			return fv_diagf(d, FV_EBADCONF,
-			    "Can't drop privilege as nonroot user");
-		}
-		groups = fv_xreallocarray(NULL, (size_t)n, sizeof(gid_t));
-		while (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
-			groups =
-			    fv_xreallocarray(groups, (size_t)n, sizeof(gid_t));
-		}
-		if (setgroups((size_t)n, groups) != 0) {
-			free(groups);
-			return fv_diagf(d, FV_EBADCONF,
-			    "Could not set groups of effective user");
-		}
-		free(groups);
-		if (setgid(pw->pw_gid) != 0) {
-			return fv_diagf(d, FV_EBADCONF,
-			    "Could not set group id of effective user");
-		}
-		if (setuid((uid_t)uid) != 0) {
-			return fv_diagf(d, FV_EBADCONF,
-			    "Could not set user id of effective user: %s",
-			    strerror(errno));
-		}
-	}
+	ident_fini(&id);
 	fv_strv_push_take(
 	    infos, fv_xasprintf("Set uid to user %ld succeeded", uid));
 	return 0;

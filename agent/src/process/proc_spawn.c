@@ -135,45 +135,6 @@ proc_spawn_resolve(
 	return -1;
 }
 
-/* drop_privileges(), decided in the parent. */
-static void
-proc_spawn_ident(const struct cfg_process *pc, struct proc_spawn_req *req)
-{
-	struct passwd *pw;
-	int n = 16;
-
-	req->ident = PROC_IDENT_KEEP;
-	req->cfg_uid = pc->uid;
-	if (pc->uid < 0) {
-		return;
-	}
-	if ((pw = getpwuid((uid_t)pc->uid)) == NULL) {
-		req->ident = PROC_IDENT_FAIL;
-		req->fail_msg = fv_xasprintf("Can't find uid %ld", pc->uid);
-		return;
-	}
-	if (getuid() == (uid_t)pc->uid) {
-		return;
-	}
-	if (getuid() != 0) {
-		req->ident = PROC_IDENT_FAIL;
-		req->fail_msg =
-		    fv_xstrdup("Can't drop privilege as nonroot user");
-		return;
-	}
-	req->ident = PROC_IDENT_SWITCH;
-	req->uid = pw->pw_uid;
-	req->gid = pw->pw_gid;
-	/* initgroups(): the primary gid first, then every group that lists
-	 * the user, as 4.2.5 builds its setgroups() list. */
-	req->groups = fv_xreallocarray(NULL, (size_t)n, sizeof(gid_t));
-	while (getgrouplist(pw->pw_name, pw->pw_gid, req->groups, &n) < 0) {
-		req->groups =
-		    fv_xreallocarray(req->groups, (size_t)n, sizeof(gid_t));
-	}
-	req->ngroups = n;
-}
-
 static char **
 proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
 {
@@ -258,7 +219,8 @@ proc_spawn_prepare(const struct cfg_process *pc,
 	    pc->directory != NULL ? fv_xstrdup(pc->directory) : NULL;
 	req->umask = pc->umask >= 0 ? (int)pc->umask : -1;
 	req->parent = getpid();
-	proc_spawn_ident(pc, req);
+	req->cfg_uid = pc->uid;
+	ident_prepare(pc->uid, &req->ident);
 	return 0;
 }
 
@@ -278,8 +240,7 @@ proc_spawn_req_fini(struct proc_spawn_req *req)
 	proc_spawn_strv_free(req->argv);
 	proc_spawn_strv_free(req->envp);
 	free(req->directory);
-	free(req->groups);
-	free(req->fail_msg);
+	ident_fini(&req->ident);
 	*req = (struct proc_spawn_req){
 		.umask = -1, .fd_in = -1, .fd_out = -1, .fd_err = -1
 	};
@@ -409,19 +370,11 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 	fcntl(2, F_SETFD, 0);
 	close_range(4, ~0U, 0);
 
-	if (req->ident != PROC_IDENT_KEEP) {
-		const char *why = req->fail_msg;
+	if (req->ident.plan != IDENT_KEEP) {
+		const char *why = req->ident.plan == IDENT_SWITCH
+		    ? ident_apply(&req->ident)
+		    : req->ident.fail_msg;
 
-		if (req->ident == PROC_IDENT_SWITCH) {
-			if (setgroups((size_t)req->ngroups, req->groups) != 0) {
-				why = "Could not set groups of effective user";
-			} else if (setgid(req->gid) != 0) {
-				why =
-				    "Could not set group id of effective user";
-			} else if (setuid(req->uid) != 0) {
-				why = "Could not set user id of effective user";
-			}
-		}
 		if (why != NULL) {
 			proc_child_ltoa(req->cfg_uid, num, sizeof(num));
 			proc_child_add(&m, "couldn't setuid to ");

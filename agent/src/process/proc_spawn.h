@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "config/cfg.h"
+#include "ident.h"
 
 /*
  * Starting a child the way supervisord 4.2.5 does (process.py spawn and
@@ -15,26 +16,16 @@
  * thread pool is safe.
  */
 
-/* How the child gets its identity (4.2.5 drop_privileges). */
-enum proc_spawn_ident {
-	PROC_IDENT_KEEP, /* no user=, or already that uid */
-	PROC_IDENT_SWITCH, /* setgroups, setgid, setuid */
-	PROC_IDENT_FAIL, /* report fail_msg on fd 2 and exit 127 */
-};
-
 struct proc_spawn_req {
 	char *filename; /* resolved with supervisord's PATH */
 	char **argv; /* NULL-terminated, owned */
 	char **envp; /* NULL-terminated, owned */
 	char *directory; /* NULL: stay */
 	int umask; /* -1: inherit */
-	enum proc_spawn_ident ident;
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups; /* owned */
-	int ngroups;
+	/* The identity to take (IDENT_FAIL: report fail_msg on fd 2 and
+	 * exit 127, as 4.2.5's child does). */
+	struct ident ident;
 	long cfg_uid; /* as 4.2.5 prints it in "couldn't setuid to" */
-	char *fail_msg; /* PROC_IDENT_FAIL */
 	/* The child's stdio: fd_in is the read end of the stdin pipe or the
 	 * fcgi socket; fd_err -1 means stderr goes to fd_out. */
 	int fd_in, fd_out, fd_err;
