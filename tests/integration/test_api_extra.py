@@ -699,3 +699,33 @@ def test_held_start_client_disconnects(impl, boxes):
     else:
         assert not new_err.strip(), new_err
     assert b.unix().supervisor.getState()["statename"] == "RUNNING"
+
+
+# ---------------------------------------------------------------------------
+# 7. Programs that exit at once and restart at once
+
+def test_instant_restart_storm_keeps_control_plane(impl, boxes):
+    """30 programs that exit at once with startsecs=0 and autorestart:
+    each restart waits for the next loop iteration, as 4.2.5's transition()
+    does, so the agent keeps answering. (fleetvisord once re-armed them
+    with no delay inside libuv's timer phase and never left it.)"""
+    name = "instant_storm"
+    b = boxes(impl, name, {"program:f": {
+        "command": "/bin/false", "numprocs": 30,
+        "process_name": "%(program_name)s_%(process_num)02d",
+        "startsecs": 0, "autorestart": True,
+        "stdout_logfile": "NONE", "stderr_logfile": "NONE"}}, unix=True)
+    b.start()
+    H.wait_until(lambda: len(b.run.spawned("f_00")) >= 5, 15,
+                 what="f_00 restarting")
+    worst = 0.0
+    for _ in range(10):
+        t0 = time.monotonic()
+        assert b.unix().supervisor.getState()["statename"] == "RUNNING"
+        worst = max(worst, time.monotonic() - t0)
+    infos = b.unix().supervisor.getAllProcessInfo()
+    assert len(infos) == 30
+    A.note(name, impl, "getState during the storm: worst %.0f ms" %
+           (worst * 1000))
+    A.ours_check(name, impl, worst < 1.0,
+                 "getState took %.0f ms during the storm" % (worst * 1000))

@@ -159,6 +159,7 @@ proc_close(struct proc *p)
 		return;
 	}
 	p->closing = true;
+	proc_soon_remove(&p->sv->soon, p);
 	proc_stdin_close(p);
 	proc_io_chan_stop(&p->out);
 	proc_io_chan_stop(&p->err);
@@ -176,11 +177,18 @@ proc_arm(struct proc *p)
 		return;
 	}
 	due = proc_fsm_deadline(&p->fsm, &p->pol, &env, now);
+	proc_soon_remove(&p->sv->soon, p);
 	if (due == UINT64_MAX) {
 		uv_timer_stop(&p->timer);
 		return;
 	}
-	uv_timer_start(&p->timer, proc_on_timer, due > now ? due - now : 0, 0);
+	if (due <= now) {
+		/* Due now: in the next loop iteration (proc_soon.h). */
+		uv_timer_stop(&p->timer);
+		proc_soon_add(&p->sv->soon, p);
+		return;
+	}
+	uv_timer_start(&p->timer, proc_on_timer, due - now, 0);
 }
 
 static void
@@ -419,7 +427,12 @@ proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
 static void
 proc_on_timer(uv_timer_t *t)
 {
-	struct proc *p = t->data;
+	proc_tick(t->data);
+}
+
+void
+proc_tick(struct proc *p)
+{
 	pid_t before = p->pid;
 
 	proc_run(p, PEV_TICK, NULL, NULL);

@@ -57,6 +57,7 @@ struct proc {
 	int64_t laststop_wall;
 	unsigned open_handles; /* the timer and live pipes */
 	bool closing; /* proc_close() was called */
+	bool soon_queued; /* waits in the supervisor's proc_soon queue */
 };
 
 /* proc_new makes a STOPPED process for pc (borrowed; must outlive it). */
@@ -80,6 +81,9 @@ void proc_give_up(struct proc *p);
 /* proc_on_reaped hands p its child's wait status: drains the pipes first,
  * so no byte the child wrote is lost, then runs the state machine. */
 void proc_on_reaped(struct proc *p, int wstatus);
+
+/* proc_tick runs the step that is due now (its timer, or proc_soon). */
+void proc_tick(struct proc *p);
 
 /* proc_reevaluate re-arms the timer after the supervisor's mood changed. */
 void proc_reevaluate(struct proc *p);

@@ -34,6 +34,7 @@ supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
 		.mood = SV_RUNNING,
 	};
 	evbus_init(&sv->bus);
+	proc_soon_init(&sv->soon, loop);
 }
 
 void
@@ -576,6 +577,7 @@ supervisor_fini(struct supervisor *sv)
 	if (sv->report_timer_open) {
 		uv_close((uv_handle_t *)&sv->report_timer, NULL);
 	}
+	proc_soon_fini(&sv->soon);
 	evbus_fini(&sv->bus);
 	sv->groups = NULL;
 	sv->ngroups = 0;

@@ -12,6 +12,7 @@
 #include "event/evbus.h"
 #include "log/mainlog.h"
 #include "process/proc.h"
+#include "process/proc_soon.h"
 
 /*
  * The process table of the agent: groups of processes built from a
@@ -57,6 +58,7 @@ struct supervisor {
 	const struct cfg *cfg; /* borrowed */
 	char *const *environ; /* borrowed: supervisord's own environment */
 	struct evbus bus;
+	struct proc_soon soon; /* processes whose step is due now */
 	struct proc_group **groups; /* owned, sorted by (priority, name) */
 	size_t ngroups;
 	enum sv_mood mood;
