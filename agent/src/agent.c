@@ -187,13 +187,20 @@ agent_rpc_mainlog_clear(void *arg)
 {
 	struct agent *a = arg;
 	const char *path = agent_rpc_mainlog_path(a);
+	int fd;
 
 	if (path == NULL || access(path, F_OK) != 0) {
 		return -ENOENT;
 	}
-
 	if (unlink(path) != 0) {
 		return -errno;
+	}
+	/* 4.2.5 reopens at once, so a readLog right after finds an empty
+	 * file; our writer reopens on its own time: make the file now. */
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd >= 0) {
+		close(fd);
 	}
 	mainlog_log(a->log, MAINLOG_INFO, "reopening log file");
 	mainlog_reopen(a->log);
