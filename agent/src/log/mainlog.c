@@ -371,8 +371,6 @@ mainlog_flush_sync(struct mainlog *ml)
 	return rv;
 }
 
-
-
 bool
 mainlog_when_written(struct mainlog *ml, logfile_written_fn *cb, void *arg)
 {

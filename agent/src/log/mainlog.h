@@ -118,8 +118,6 @@ void mainlog_reopen(struct mainlog *ml);
  */
 int mainlog_flush_sync(struct mainlog *ml);
 
-
-
 /*
  * mainlog_when_written is logfile_when_written for the log file (not
  * syslog, not stdout): true when cb(arg) will run, on the loop, once the

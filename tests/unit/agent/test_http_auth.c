@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "common/str.h"
 #include "http/http_internal.h"
 
 /* The listener's strings are owned; these tests lend it literals. */
@@ -26,7 +27,7 @@ basic(const char *cred, char *buf, size_t bufsz)
 {
 	size_t n = 0;
 
-	strcpy(buf, "Basic ");
+	fv_strlcpy(buf, "Basic ", bufsz);
 	assert_int_equal(
 	    mbedtls_base64_encode((unsigned char *)buf + 6, bufsz - 6, &n,
 	        (const unsigned char *)cred, strlen(cred)),
@@ -53,7 +54,7 @@ test_auth_plain(void **state)
 	    http_auth_check(&l, basic(":p:ss word", b, sizeof(b))), 401);
 	assert_int_equal(http_auth_check(&l, basic("u:", b, sizeof(b))), 401);
 	/* The scheme is case-insensitive, as 4.2.5's lower(). */
-	strcpy(b, "bAsIc dTpwOnNzIHdvcmQ=");
+	fv_strlcpy(b, "bAsIc dTpwOnNzIHdvcmQ=", sizeof(b));
 	assert_int_equal(http_auth_check(&l, b), 0);
 }
 
