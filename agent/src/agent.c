@@ -9,6 +9,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,9 @@ agent_run_once(struct agent *a)
 		agent_log_lines(a, MAINLOG_WARN, &warns);
 	}
 	supervisor_init(&a->sv, &a->loop, a->log, a->cfg, environ);
+	/* 4.2.5's global event serial carries on across a restart (pool
+	 * serials start again with the pools). */
+	a->sv.events.serial = a->event_serial;
 	if (a->fallback_msg != NULL) {
 		mainlog_log(a->log, MAINLOG_ERRO,
 		    "restart failed, running the previous configuration "
@@ -448,6 +452,7 @@ agent_run_once(struct agent *a)
 out_sv:
 	agent_http_close(a);
 	supervisor_flush_logs(&a->sv);
+	a->event_serial = a->sv.events.serial;
 	supervisor_fini(&a->sv);
 	if (a->log != NULL) {
 		mainlog_flush_sync(a->log);
@@ -472,7 +477,8 @@ agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
 		.cli = cli,
 		.cfg = cfg,
 		.lock_fd = -1,
-		.first = true };
+		.first = true,
+		.event_serial = UINT64_MAX };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	int status;
 

@@ -2,6 +2,7 @@
 #define FV_AGENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -33,6 +34,7 @@ struct agent {
 	struct supervisor sv;
 	struct rpc_ctx rpc; /* the XML-RPC methods' view of this run */
 	bool rpc_open;
+	uint64_t event_serial; /* the hub's last serial, kept across runs */
 	struct rpc_http rpc_http; /* POST /RPC2 */
 	struct web web; /* the status page and the log tails */
 	struct http_route routes[4];

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
+#include "event/listener.h"
 #include "process/proc_io.h"
 #include "process/proc_spawn.h"
 #include "process/supervisor.h"
@@ -556,6 +557,11 @@ proc_on_reaped(struct proc *p, int wstatus)
 	bool stopping;
 	char *desc;
 
+	/* A dead listener gets no event, not even one its last words
+	 * (READY) would let the drain below send it. */
+	if (p->listener != NULL) {
+		event_listener_on_reaped(p->listener);
+	}
 	/* Everything the child wrote before it died is in the pipes now:
 	 * read it all before the exit is handled (4.2.5 drain()). */
 	proc_io_drain(p);
@@ -563,6 +569,12 @@ proc_on_reaped(struct proc *p, int wstatus)
 	desc = proc_exit_desc(wstatus, &ex.exitstatus);
 	p->laststop_wall = (int64_t)time(NULL);
 	stopping = p->fsm.killing;
+	/* An event a listener died with goes back to the head of its pool
+	 * now, so that it is in front of the events this exit makes (4.2.5
+	 * rebuffers after the change, but dispatches both later). */
+	if (p->listener != NULL) {
+		event_listener_on_exit(p->listener);
+	}
 	proc_run(p, PEV_EXITED, &ex, desc);
 	free(desc);
 	if (stopping) {

@@ -26,6 +26,7 @@ struct logfile;
 struct proc_pipe;
 struct proc_chan_state; /* ANSI stripping and capture, per channel */
 struct proc_stdin;
+struct event_listener;
 
 /* One output channel of a process; lives as long as the proc. */
 struct proc_chan {
@@ -56,6 +57,9 @@ struct proc {
 	int64_t laststart_wall; /* seconds since the epoch, 0: never */
 	int64_t laststop_wall;
 	unsigned open_handles; /* the timer and live pipes */
+	/* Its protocol state in its pool (eventlistener groups): borrowed
+	 * from the pool, or NULL. */
+	struct event_listener *listener;
 	bool closing; /* proc_close() was called */
 	bool soon_queued; /* waits in the supervisor's proc_soon queue */
 };

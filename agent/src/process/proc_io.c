@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
+#include "event/event_payload.h"
+#include "event/listener.h"
+#include "log/ansi.h"
 #include "log/capture.h"
 #include "log/logfile.h"
 #include "process/proc_spawn.h"
@@ -244,9 +247,51 @@ proc_io_on_piece(void *arg, enum capture_kind kind, const char *data, size_t n)
 	}
 }
 
+/*
+ * An eventlistener's stdout is its protocol channel (4.2.5's
+ * PEventListenerDispatcher): no capture, no PROCESS_LOG event, no
+ * syslog; the debug line shows the read as Python bytes, the log file
+ * gets it with escapes stripped per read, as 4.2.5 strips them.
+ */
+static void
+proc_io_listener_output(struct proc_chan *c, const char *data, size_t n)
+{
+	struct proc *p = c->proc;
+	struct supervisor *sv = p->sv;
+
+	if (supervisor_log_enabled(sv, MAINLOG_DEBG)) {
+		struct fv_buf b;
+
+		fv_buf_init(&b, 4 * n + 8);
+		event_bytes_repr(&b, data, n);
+		supervisor_log(sv, MAINLOG_DEBG, "'%s' %s output:\n%s",
+		    p->cfg->name, proc_io_channel_name(c->channel),
+		    fv_buf_cstr(&b));
+		fv_buf_fini(&b);
+	}
+	if (c->log != NULL && sv->cfg->sd.strip_ansi) {
+		struct ansi_state st;
+		char *out = fv_xmalloc(n + 1);
+		size_t m;
+
+		ansi_init(&st);
+		m = ansi_strip(&st, data, n, out);
+		m += ansi_finish(&st, out + m);
+		logfile_write(c->log, out, m);
+		free(out);
+	} else if (c->log != NULL) {
+		logfile_write(c->log, data, n);
+	}
+	event_listener_feed(p->listener, data, n);
+}
+
 static void
 proc_io_output(struct proc_chan *c, const char *data, size_t n)
 {
+	if (c->channel == EVBUS_STDOUT && c->proc->listener != NULL) {
+		proc_io_listener_output(c, data, n);
+		return;
+	}
 	capture_feed(&c->state->cap, data, n, proc_io_on_piece, c);
 }
 
@@ -482,6 +527,9 @@ proc_io_start(struct proc *p, struct proc_io_fds *fds)
 	 * dispatchers at each spawn). */
 	proc_io_chan_reset(&p->out);
 	proc_io_chan_reset(&p->err);
+	if (p->listener != NULL) {
+		event_listener_on_spawn(p->listener);
+	}
 	proc_io_attach(&p->out, &fds->parent_out);
 	proc_io_attach(&p->err, &fds->parent_err);
 }

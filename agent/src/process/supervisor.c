@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/xalloc.h"
+#include "event/pool.h"
 #include "log/mainlog.h"
 #include "process/fcgi_socket.h"
 #include "process/proc_io.h"
@@ -35,6 +36,7 @@ supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
 	};
 	evbus_init(&sv->bus);
 	proc_soon_init(&sv->soon, loop);
+	event_hub_init(&sv->events, sv);
 }
 
 void
@@ -156,6 +158,8 @@ group_free(struct proc_group *g)
 	if (g == NULL) {
 		return;
 	}
+	/* Before the processes: it detaches them and drops what it held. */
+	event_pool_free(g->pool);
 	for (size_t i = 0; i < g->nprocs; i++) {
 		proc_close(g->procs[i]);
 	}
@@ -193,6 +197,9 @@ group_new(struct supervisor *sv, const struct cfg_group *gc,
 			group_free(g);
 			return rv;
 		}
+	}
+	if (gc->type == CFG_GROUP_EVENTLISTENER) {
+		g->pool = event_pool_new_group(sv, &sv->events, g);
 	}
 	if (gc->type == CFG_GROUP_FCGI) {
 		/* 4.2.5 logs these too, with a Python repr of its config
@@ -234,6 +241,7 @@ supervisor_add_groups(struct supervisor *sv, struct fv_diag *d)
 		struct evbus_event ev = { .kind = EVBUS_GROUP_ADDED,
 			.group = sv->groups[i] };
 
+		event_pool_subscribe(sv->groups[i]->pool);
 		evbus_publish(&sv->bus, &ev);
 	}
 	return 0;
@@ -281,6 +289,7 @@ supervisor_add_group(struct supervisor *sv, const struct cfg_group *gc,
 		struct evbus_event ev = { .kind = EVBUS_GROUP_ADDED,
 			.group = g };
 
+		event_pool_subscribe(g->pool);
 		evbus_publish(&sv->bus, &ev);
 	}
 	for (size_t i = 0; i < g->nprocs; i++) {
@@ -564,6 +573,8 @@ supervisor_flush_logs(struct supervisor *sv)
 void
 supervisor_fini(struct supervisor *sv)
 {
+	/* First: 4.2.5 sends no PROCESS_GROUP_REMOVED when it exits. */
+	event_hub_fini(&sv->events);
 	for (size_t i = 0; i < sv->ngroups; i++) {
 		struct evbus_event ev = { .kind = EVBUS_GROUP_REMOVED,
 			.group = sv->groups[i] };

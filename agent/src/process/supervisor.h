@@ -10,6 +10,7 @@
 
 #include "config/cfg.h"
 #include "event/evbus.h"
+#include "event/event.h"
 #include "log/mainlog.h"
 #include "process/proc.h"
 #include "process/proc_soon.h"
@@ -22,6 +23,7 @@
  */
 
 struct mainlog;
+struct event_pool;
 
 /* 4.2.5's SupervisorStates: the wire values of getState(). */
 enum sv_mood {
@@ -37,6 +39,7 @@ struct proc_group {
 	struct proc **procs; /* owned, in config order */
 	size_t nprocs;
 	int fcgi_fd; /* the shared FastCGI socket, or -1 */
+	struct event_pool *pool; /* owned: eventlistener groups, else NULL */
 	/* The model cfg points into when it is not sv->cfg (a group added
 	 * by addProcessGroup): an owned reference, or NULL. */
 	struct cfg *owner;
@@ -59,6 +62,8 @@ struct supervisor {
 	char *const *environ; /* borrowed: supervisord's own environment */
 	struct evbus bus;
 	struct proc_soon soon; /* processes whose step is due now */
+	/* Supervisor events, made from what bus reports. */
+	struct event_hub events;
 	struct proc_group **groups; /* owned, sorted by (priority, name) */
 	size_t ngroups;
 	enum sv_mood mood;
