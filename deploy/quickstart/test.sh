@@ -137,6 +137,7 @@ run_format
 run_banned
 run_build "gcc -Werror" build/gcc -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 	run_build "clang ASan+UBSan" build/asan -DCMAKE_BUILD_TYPE=Debug \
 	-DCMAKE_C_COMPILER=clang -DFV_SANITIZE=address,undefined
 run_fuzz
