@@ -171,7 +171,6 @@ test_status_empty_and_big(void **state)
 	struct web_row *rows;
 	char(*names)[16];
 	struct fv_buf b;
-	clock_t t0;
 
 	(void)state;
 	fv_buf_init(&b, WEB_PAGE_MAX);
@@ -180,7 +179,8 @@ test_status_empty_and_big(void **state)
 	assert_null(strstr(fv_buf_cstr(&b), "<table"));
 	fv_buf_reset(&b);
 
-	/* 1000 processes: one page, well under the cap, and quick. */
+	/* 1000 processes: one page, well under the cap (speed is bench/'s
+	 * business, not a test's). */
 	rows = fv_xcalloc(1000, sizeof(*rows));
 	names = fv_xcalloc(1000, sizeof(*names));
 	for (int i = 0; i < 1000; i++) {
@@ -188,9 +188,7 @@ test_status_empty_and_big(void **state)
 		rows[i] = (struct web_row){ "g", names[i], PROC_RUNNING,
 			"RUNNING", "pid 1, uptime 1 day, 0:00:00" };
 	}
-	t0 = clock();
 	assert_int_equal(web_render_status(&b, &pg, rows, 1000), 0);
-	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
 	assert_int_equal(count(fv_buf_cstr(&b), "<tr>"), 1001);
 	assert_true(b.len < 1024 * 1024);
 	assert_string_equal(rows[0].name, "p0000");
