@@ -98,6 +98,13 @@ def _ticks(files):
     return out
 
 
+def _first_tick(path):
+    """The first tick in path, or -1; read once, as the file may rotate
+    between two reads."""
+    ticks = _ticks([path])
+    return ticks[0] if ticks else -1
+
+
 def rotation_files(ctx):
     base = ctx.run.tmp / "rot.log"
     files = H.rotated_files(base)
@@ -238,9 +245,8 @@ SCENARIOS = [
                          (ctx.run.tmp / "rot.log").stat().st_size > 0, 20,
                          what="rot.log.3"),
                # A few more rotations, so .4 would have appeared.
-               WaitUntil(lambda ctx: _ticks([ctx.run.tmp / "rot.log"]) and
-                         _ticks([ctx.run.tmp / "rot.log"])[0] > 90, 20,
-                         what="more rotations")],
+               WaitUntil(lambda ctx: _first_tick(ctx.run.tmp / "rot.log")
+                         > 90, 20, what="more rotations")],
         checks=[rotation_files],
         record=[rotation_sizes],
     ),
