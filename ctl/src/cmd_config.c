@@ -203,8 +203,26 @@ ctl_add_help(struct ctl *ctl)
 	    "process/group");
 }
 
+/*
+ * add and remove: one call per name, and 4.2.5's words for each outcome;
+ * a fault not listed is raised as 4.2.5's uncaught exception.
+ */
+struct ctl_group_word {
+	int fault; /* 0: the end of the list */
+	const char *text; /* printed after "ERROR: " */
+	bool with_name; /* the name follows the text */
+	bool fails; /* the run's exit code becomes 1 */
+};
+
+struct ctl_group_op {
+	const char *method;
+	const char *done; /* after "NAME: " */
+	struct ctl_group_word words[4];
+};
+
 static int
-ctl_add_exec(struct ctl *ctl, int argc, char **argv)
+ctl_group_op_exec(
+    struct ctl *ctl, const struct ctl_group_op *op, int argc, char **argv)
 {
 	struct ctl_result r;
 	int code = 0, rc;
@@ -214,29 +232,60 @@ ctl_add_exec(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	}
 	for (int a = 0; a < argc; a++) {
-		if (!ctl_call_or_report(ctl, "supervisor.addProcessGroup",
-		        ctl_name_param(argv[a]), &r, &rc)) {
+		const struct ctl_group_word *w = NULL;
+
+		if (!ctl_call_or_report(
+		        ctl, op->method, ctl_name_param(argv[a]), &r, &rc)) {
 			return rc;
 		}
 		if (r.outcome == CTL_OK) {
-			ctl_out(ctl, "%s: added process group", argv[a]);
-		} else if (r.fault_code == CTL_F_SHUTDOWN_STATE) {
-			ctl_out(ctl, "ERROR: shutting down");
-			code = CTL_EXIT_GENERIC;
-		} else if (r.fault_code == CTL_F_ALREADY_ADDED) {
-			ctl_out(ctl, "ERROR: process group already active");
-		} else if (r.fault_code == CTL_F_BAD_NAME) {
-			ctl_out(
-			    ctl, "ERROR: no such process/group: %s", argv[a]);
-			code = CTL_EXIT_GENERIC;
-		} else {
+			ctl_out(ctl, "%s: %s", argv[a], op->done);
+			ctl_result_fini(&r);
+			continue;
+		}
+		for (size_t i = 0; op->words[i].fault != 0; i++) {
+			if (op->words[i].fault == r.fault_code) {
+				w = &op->words[i];
+			}
+		}
+		if (w == NULL) {
 			rc = ctl_raise_fault(ctl, &r);
 			ctl_result_fini(&r);
 			return rc;
 		}
+		ctl_out(
+		    ctl, "ERROR: %s%s", w->text, w->with_name ? argv[a] : "");
+		code = w->fails ? CTL_EXIT_GENERIC : code;
 		ctl_result_fini(&r);
 	}
 	return code;
+}
+
+static const struct ctl_group_op ctl_add_op = {
+	.method = "supervisor.addProcessGroup",
+	.done = "added process group",
+	.words = {
+	    { CTL_F_SHUTDOWN_STATE, "shutting down", false, true },
+	    { CTL_F_ALREADY_ADDED, "process group already active", false,
+	        false },
+	    { CTL_F_BAD_NAME, "no such process/group: ", true, true },
+	},
+};
+
+static const struct ctl_group_op ctl_remove_op = {
+	.method = "supervisor.removeProcessGroup",
+	.done = "removed process group",
+	.words = {
+	    { CTL_F_STILL_RUNNING, "process/group still running: ", true,
+	        true },
+	    { CTL_F_BAD_NAME, "no such process/group: ", true, true },
+	},
+};
+
+static int
+ctl_add_exec(struct ctl *ctl, int argc, char **argv)
+{
+	return ctl_group_op_exec(ctl, &ctl_add_op, argc, argv);
 }
 
 const struct ctl_cmd ctl_cmd_add = {
@@ -259,36 +308,7 @@ ctl_remove_help(struct ctl *ctl)
 static int
 ctl_remove_exec(struct ctl *ctl, int argc, char **argv)
 {
-	struct ctl_result r;
-	int code = 0, rc;
-
-	/* 4.2.5 builds its proxy before looking at the names. */
-	if ((rc = ctl_proxy_check(ctl)) != 0) {
-		return rc;
-	}
-	for (int a = 0; a < argc; a++) {
-		if (!ctl_call_or_report(ctl, "supervisor.removeProcessGroup",
-		        ctl_name_param(argv[a]), &r, &rc)) {
-			return rc;
-		}
-		if (r.outcome == CTL_OK) {
-			ctl_out(ctl, "%s: removed process group", argv[a]);
-		} else if (r.fault_code == CTL_F_STILL_RUNNING) {
-			ctl_out(ctl, "ERROR: process/group still running: %s",
-			    argv[a]);
-			code = CTL_EXIT_GENERIC;
-		} else if (r.fault_code == CTL_F_BAD_NAME) {
-			ctl_out(
-			    ctl, "ERROR: no such process/group: %s", argv[a]);
-			code = CTL_EXIT_GENERIC;
-		} else {
-			rc = ctl_raise_fault(ctl, &r);
-			ctl_result_fini(&r);
-			return rc;
-		}
-		ctl_result_fini(&r);
-	}
-	return code;
+	return ctl_group_op_exec(ctl, &ctl_remove_op, argc, argv);
 }
 
 const struct ctl_cmd ctl_cmd_remove = {
