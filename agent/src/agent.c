@@ -90,6 +90,16 @@ agent_begin_restart(struct agent *a)
 	supervisor_stop_all(&a->sv, SV_RESTARTING, agent_on_stopped, a);
 }
 
+/* agent_reopen_logs reopens the main log and every child's (SIGUSR2,
+ * fleetvisor.reopenLogs). */
+static void
+agent_reopen_logs(struct agent *a)
+{
+	mainlog_log(a->log, MAINLOG_INFO, "supervisord logreopen");
+	mainlog_reopen(a->log);
+	supervisor_reopen_logs(&a->sv);
+}
+
 static void
 agent_on_signal(uv_signal_t *h, int signum)
 {
@@ -112,9 +122,7 @@ agent_on_signal(uv_signal_t *h, int signum)
 		mainlog_log(a->log, MAINLOG_INFO,
 		    "received %s indicating log reopen request",
 		    proc_signame(signum, sb, sizeof(sb)));
-		mainlog_log(a->log, MAINLOG_INFO, "supervisord logreopen");
-		mainlog_reopen(a->log);
-		supervisor_reopen_logs(&a->sv);
+		agent_reopen_logs(a);
 		break;
 	case SIGCHLD:
 		mainlog_log(a->log, MAINLOG_DEBG,
@@ -208,6 +216,17 @@ agent_rpc_mainlog_clear(void *arg)
 	return 0;
 }
 
+/* agent_rpc_reopen_logs is fleetvisor.reopenLogs: what SIGUSR2 does. */
+static void
+agent_rpc_reopen_logs(void *arg)
+{
+	struct agent *a = arg;
+
+	mainlog_log(a->log, MAINLOG_INFO,
+	    "received fleetvisor.reopenLogs indicating log reopen request");
+	agent_reopen_logs(a);
+}
+
 static const struct rpc_agent_ops agent_rpc_ops = {
 	.shutdown = agent_rpc_shutdown,
 	.restart = agent_rpc_restart,
@@ -216,6 +235,7 @@ static const struct rpc_agent_ops agent_rpc_ops = {
 	.mainlog_when_written = agent_rpc_mainlog_when_written,
 	.mainlog_when_written_cancel = agent_rpc_mainlog_when_written_cancel,
 	.mainlog_clear = agent_rpc_mainlog_clear,
+	.reopen_logs = agent_rpc_reopen_logs,
 };
 
 /*

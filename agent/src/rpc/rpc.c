@@ -30,6 +30,12 @@
  * signalAllProcesses checks only after signalling (its handler does it).
  */
 const struct rpc_method rpc_methods[] = {
+	/* Any state, as SIGUSR2 is. */
+	{ "fleetvisor.reopenLogs", rpc_reopen_logs, 0, 0, RPC_F_UNLISTED,
+	    "boolean",
+	    "reopenLogs(): close and reopen the main log and every process "
+	    "log, as SIGUSR2 does (after logrotate moved them). fleetvisord "
+	    "only: 4.2.5 has no such method." },
 	{ "supervisor.addProcessGroup", rpc_add_process_group, 1, 1,
 	    RPC_F_CHECKS_STATE, "boolean string",
 	    "addProcessGroup(name): build the group `name` of the loaded "

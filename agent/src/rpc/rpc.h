@@ -73,6 +73,9 @@ struct rpc_agent_ops {
 	 * and reopens it. 0, -ENOENT when there is no file (NO_FILE), or
 	 * another negative errno (FAILED). */
 	int (*mainlog_clear)(void *arg);
+	/* reopen_logs reopens the main log and every process log, as
+	 * SIGUSR2 does (fleetvisor.reopenLogs). */
+	void (*reopen_logs)(void *arg);
 };
 
 /* Everything methods work on; one per agent run. */

@@ -15,6 +15,10 @@ typedef enum rpc_status rpc_method_fn(
 
 enum {
 	RPC_F_CHECKS_STATE = 1u << 0, /* SHUTDOWN_STATE fault while stopping */
+	/* Ours, not 4.2.5's: callable, and described by methodHelp and
+	 * methodSignature, but left out of listMethods so that what a client
+	 * of 4.2.5 lists is exactly 4.2.5's. */
+	RPC_F_UNLISTED = 1u << 1,
 };
 
 struct rpc_method {
@@ -59,8 +63,8 @@ rpc_method_fn rpc_read_log, rpc_clear_log, rpc_read_process_stdout_log,
 
 /* rpc_supervisor.c: the daemon itself. */
 rpc_method_fn rpc_get_api_version, rpc_get_supervisor_version,
-    rpc_get_identification, rpc_get_state, rpc_get_pid, rpc_shutdown,
-    rpc_restart, rpc_send_remote_comm_event;
+    rpc_get_identification, rpc_get_state, rpc_get_pid, rpc_reopen_logs,
+    rpc_shutdown, rpc_restart, rpc_send_remote_comm_event;
 
 /* rpc_config.c: configuration and groups. */
 rpc_method_fn rpc_reload_config, rpc_add_process_group,

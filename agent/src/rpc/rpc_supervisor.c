@@ -78,6 +78,18 @@ rpc_get_pid(struct rpc_call *call, const struct xr_value *params)
 }
 
 enum rpc_status
+rpc_reopen_logs(struct rpc_call *call, const struct xr_value *params)
+{
+	struct rpc_ctx *ctx = call->ctx;
+
+	if (ctx->ops == NULL || ctx->ops->reopen_logs == NULL) {
+		return rpc_fault(call, RPC_FAULT_FAILED, "no logs to reopen");
+	}
+	ctx->ops->reopen_logs(ctx->ops_arg);
+	return rpc_result(call, xr_bool_new(true));
+}
+
+enum rpc_status
 rpc_shutdown(struct rpc_call *call, const struct xr_value *params)
 {
 	struct rpc_ctx *ctx = call->ctx;

@@ -23,7 +23,10 @@ rpc_list_methods(struct rpc_call *call, const struct xr_value *params)
 
 	/* The table is sorted by strcmp, as Python sorts ASCII names. */
 	for (size_t i = 0; i < rpc_nmethods; i++) {
-		xr_array_add_take(a, xr_string_new(rpc_methods[i].name));
+		if (!(rpc_methods[i].flags & RPC_F_UNLISTED)) {
+			xr_array_add_take(
+			    a, xr_string_new(rpc_methods[i].name));
+		}
 	}
 	return rpc_result(call, a);
 }
