@@ -282,13 +282,16 @@ ctl_getpass(struct ctl *ctl, const char *prompt)
 	size_t cap = 0;
 	ssize_t n;
 
-	fputs(prompt, out);
-	fflush(out);
+	/* Echo goes off before the prompt shows, as in Python's getpass:
+	 * a password typed as soon as the prompt appears is neither echoed
+	 * nor flushed away by TCSAFLUSH. */
 	if (tcgetattr(fileno(in), &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		restore = tcsetattr(fileno(in), TCSAFLUSH, &noecho) == 0;
 	}
+	fputs(prompt, out);
+	fflush(out);
 	n = getline(&line, &cap, in);
 	if (restore) {
 		(void)tcsetattr(fileno(in), TCSAFLUSH, &old);
