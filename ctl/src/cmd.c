@@ -17,6 +17,8 @@
 #include "cmd_tail.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "multi.h"
+#include "report.h"
 
 /* Sorted by name (strcmp), as help lists them and ctl_cmd_find expects. */
 const struct ctl_cmd *const ctl_cmds[] = {
@@ -28,11 +30,13 @@ const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_fg,
 	&ctl_cmd_help,
 	&ctl_cmd_maintail,
+	&ctl_cmd_mtail,
 	&ctl_cmd_open,
 	&ctl_cmd_pid,
 	&ctl_cmd_quit,
 	&ctl_cmd_reload,
 	&ctl_cmd_remove,
+	&ctl_cmd_reopen,
 	&ctl_cmd_reread,
 	&ctl_cmd_restart,
 	&ctl_cmd_shutdown,
@@ -52,17 +56,20 @@ const struct ctl_cmd ctl_cmd_tail = {
 	.exec = ctl_tail_exec,
 	.help = ctl_tail_help,
 	.complete = CTL_COMPLETE_PROCESSES,
+	.multi = CTL_MULTI_FOLLOW,
 };
 const struct ctl_cmd ctl_cmd_maintail = {
 	.name = "maintail",
 	.exec = ctl_maintail_exec,
 	.help = ctl_maintail_help,
+	.multi = CTL_MULTI_FOLLOW,
 };
 const struct ctl_cmd ctl_cmd_fg = {
 	.name = "fg",
 	.exec = ctl_fg_exec,
 	.help = ctl_fg_help,
 	.complete = CTL_COMPLETE_PROCESSES,
+	.multi = CTL_MULTI_ONE,
 };
 
 static int
@@ -174,7 +181,7 @@ ctl_isspace(int c)
 	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
 
-static void
+void
 ctl_split_words(const char *s, struct fv_strv *out)
 {
 	while (*s != '\0') {
@@ -342,6 +349,24 @@ ctl_print_raised(struct ctl *ctl)
 	ctl->raised = NULL;
 }
 
+/* ctl_json_run runs one command in report mode and prints its records
+ * as JSON. */
+static int
+ctl_json_run(struct ctl *ctl, const char *line)
+{
+	struct ctl_report rep = { 0 };
+	bool first = true;
+	int code = ctl_report_run(ctl, line, &rep);
+
+	ctl_report_print_begin(ctl->out);
+	for (size_t i = 0; i < rep.n; i++) {
+		ctl_report_print_one(ctl->out, &first, NULL, &rep.v[i]);
+	}
+	ctl_report_print_end(ctl->out, first);
+	ctl_report_fini(&rep);
+	return code;
+}
+
 static int
 ctl_dispatch(struct ctl *ctl, const char *line)
 {
@@ -361,6 +386,14 @@ ctl_dispatch(struct ctl *ctl, const char *line)
 		return CTL_EXIT_GENERIC;
 	}
 	arg = ctl_strip(line + i);
+	if (ctl->multi != NULL && c->multi != CTL_MULTI_LOCAL) {
+		rv = ctl_multi_run(ctl, c, arg);
+		goto out;
+	}
+	if (ctl->opt.json && c->json && ctl->report == NULL) {
+		rv = ctl_json_run(ctl, line);
+		goto out;
+	}
 	for (;;) {
 		rv = ctl_run(ctl, c, arg);
 		if (rv != CTL_RAISED || ctl->raised_http != 401) {
@@ -384,6 +417,7 @@ ctl_dispatch(struct ctl *ctl, const char *line)
 			break;
 		}
 	}
+out:
 	free(arg);
 	if (rv == CTL_RAISED) {
 		ctl_print_raised(ctl);
@@ -392,8 +426,9 @@ ctl_dispatch(struct ctl *ctl, const char *line)
 	return rv;
 }
 
-int
-ctl_onecmd(struct ctl *ctl, const char *line)
+/* ctl_onecmd_one runs one command of a line. */
+static int
+ctl_onecmd_one(struct ctl *ctl, const char *line)
 {
 	char *s = ctl_strip(line), *full;
 	int rv;
@@ -416,6 +451,25 @@ ctl_onecmd(struct ctl *ctl, const char *line)
 	return rv;
 }
 
+int
+ctl_onecmd(struct ctl *ctl, const char *line)
+{
+	const char *semi;
+	int rv = 0;
+
+	while ((semi = strchr(line, ';')) != NULL) {
+		char *one = fv_xstrndup(line, (size_t)(semi - line));
+
+		rv = ctl_onecmd_one(ctl, one);
+		free(one);
+		line = semi + 1;
+		if (ctl->stop) {
+			return rv;
+		}
+	}
+	return ctl_onecmd_one(ctl, line);
+}
+
 /*
  * ctl_help_list prints Python's cmd.Cmd.print_topics for the documented
  * commands: the fewest rows whose columns fit in 79 characters.
@@ -428,7 +482,7 @@ ctl_help_list(struct ctl *ctl)
 	size_t n = 0, nrows, ncols = 1, widths[nitems(ctl_cmds)];
 
 	for (size_t i = 0; i < ctl_ncmds; i++) {
-		if (ctl_cmds[i]->help != NULL) {
+		if (ctl_cmds[i]->help != NULL && !ctl_cmds[i]->ours) {
 			names[n++] = ctl_cmds[i]->name;
 		}
 	}

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "report.h"
 
 char *
 ctl_fmt_configinfo(const struct xr_value *ci)
@@ -129,10 +130,17 @@ ctl_avail_exec(struct ctl *ctl, int argc, char **argv)
 		}
 	} else {
 		for (size_t i = 0; i < xr_array_len(r.value); i++) {
-			char *line =
-			    ctl_fmt_configinfo(xr_array_at(r.value, i));
+			const struct xr_value *ci = xr_array_at(r.value, i);
+			char *line;
 
-			ctl_out(ctl, "%s", line);
+			if (ctl->report != NULL) {
+				line = ctl_namespec(
+				    ctl_str(ci, "group"), ctl_str(ci, "name"));
+				ctl_report_add(ctl->report, line, ci, NULL);
+			} else {
+				line = ctl_fmt_configinfo(ci);
+				ctl_out(ctl, "%s", line);
+			}
 			free(line);
 		}
 	}
@@ -144,6 +152,7 @@ const struct ctl_cmd ctl_cmd_avail = {
 	.name = "avail",
 	.exec = ctl_avail_exec,
 	.help = ctl_avail_help,
+	.json = true,
 };
 
 /* reread */

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "report.h"
 
 /* supervisorctl.py lines where the result formatters raise ValueError. */
 #define CTL_PYLINE_STARTRESULT  761
@@ -228,6 +229,21 @@ ctl_params(const char *a, const char *b)
 
 /* status */
 
+/* ctl_report_infos adds process infos to the report under their
+ * namespecs. */
+static void
+ctl_report_infos(
+    struct ctl_report *rep, const struct xr_value *const *infos, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *spec = ctl_namespec(
+		    ctl_str(infos[i], "group"), ctl_str(infos[i], "name"));
+
+		ctl_report_add(rep, spec, infos[i], NULL);
+		free(spec);
+	}
+}
+
 static bool
 ctl_stopped_state(int state)
 {
@@ -282,19 +298,25 @@ ctl_status_exec(struct ctl *ctl, int argc, char **argv)
 			match[nmatch++] = info;
 		}
 		if (!found) {
-			if (process == NULL) {
-				ctl_out(
-				    ctl, "%s: ERROR (no such group)", group);
+			const char *shown = process == NULL ? group : argv[a],
+			           *why = process == NULL ? "no such group"
+			                                  : "no such process";
+
+			if (ctl->report != NULL) {
+				ctl_report_add(ctl->report, shown, NULL, why);
 			} else {
-				ctl_out(ctl, "%s: ERROR (no such process)",
-				    argv[a]);
+				ctl_out(ctl, "%s: ERROR (%s)", shown, why);
 			}
 			code = 4;
 		}
 		free(group);
 		free(process);
 	}
-	ctl_print_statuses(ctl->out, match, nmatch);
+	if (ctl->report != NULL) {
+		ctl_report_infos(ctl->report, match, nmatch);
+	} else {
+		ctl_print_statuses(ctl->out, match, nmatch);
+	}
 	for (size_t i = 0; i < nmatch; i++) {
 		if (ctl_stopped_state(ctl_int(match[i], "state"))) {
 			code = 3;
@@ -323,6 +345,7 @@ const struct ctl_cmd ctl_cmd_status = {
 	.exec = ctl_status_exec,
 	.help = ctl_status_help,
 	.complete = CTL_COMPLETE_PROCESSES,
+	.json = true,
 };
 
 /*
@@ -582,6 +605,18 @@ ctl_pid_help(struct ctl *ctl)
 	    "per line.");
 }
 
+/* ctl_pid_out prints one pid, or adds it to the report with its name
+ * (NULL: supervisord's own). */
+static void
+ctl_pid_out(struct ctl *ctl, const char *namespec, int pid)
+{
+	if (ctl->report != NULL) {
+		ctl_report_add_pid(ctl->report, namespec, pid);
+	} else {
+		ctl_out(ctl, "%d", pid);
+	}
+}
+
 static int
 ctl_pid_exec(struct ctl *ctl, int argc, char **argv)
 {
@@ -605,11 +640,17 @@ ctl_pid_exec(struct ctl *ctl, int argc, char **argv)
 			code = ctl_raise_fault(ctl, &r);
 		} else if (!all) {
 			(void)xr_int_get(r.value, &pid);
-			ctl_out(ctl, "%d", (int)pid);
+			ctl_pid_out(ctl, NULL, (int)pid);
 		} else {
 			for (size_t i = 0; i < xr_array_len(r.value); i++) {
-				ctl_out(ctl, "%d",
-				    ctl_int(xr_array_at(r.value, i), "pid"));
+				const struct xr_value *info =
+				    xr_array_at(r.value, i);
+				char *spec =
+				    ctl_namespec(ctl_str(info, "group"),
+				        ctl_str(info, "name"));
+
+				ctl_pid_out(ctl, spec, ctl_int(info, "pid"));
+				free(spec);
 			}
 		}
 		ctl_result_fini(&r);
@@ -626,11 +667,16 @@ ctl_pid_exec(struct ctl *ctl, int argc, char **argv)
 				ctl_result_fini(&r);
 				return code;
 			}
-			ctl_out(ctl, "No such process %s", argv[a]);
+			if (ctl->report != NULL) {
+				ctl_report_add(ctl->report, argv[a], NULL,
+				    "no such process");
+			} else {
+				ctl_out(ctl, "No such process %s", argv[a]);
+			}
 			code = CTL_EXIT_GENERIC;
 		} else {
 			pid = ctl_int(r.value, "pid");
-			ctl_out(ctl, "%d", (int)pid);
+			ctl_pid_out(ctl, argv[a], (int)pid);
 			if (pid == 0) {
 				code = CTL_EXIT_NOT_RUNNING;
 			}
@@ -645,6 +691,7 @@ const struct ctl_cmd ctl_cmd_pid = {
 	.exec = ctl_pid_exec,
 	.help = ctl_pid_help,
 	.complete = CTL_COMPLETE_PROCESSES,
+	.json = true,
 };
 
 /* clear */

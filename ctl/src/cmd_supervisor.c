@@ -5,12 +5,14 @@
  * the interactive option (-i or no command), not to the terminal.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "common/xalloc.h"
 #include "options.h"
+#include "sockowner.h"
 
 #define CTL_PY_CTL "/usr/lib/python3/dist-packages/supervisor/supervisorctl.py"
 
@@ -145,6 +147,92 @@ const struct ctl_cmd ctl_cmd_shutdown = {
 	.help = ctl_shutdown_help,
 };
 
+/* reopen (ours) */
+
+static void
+ctl_reopen_help(struct ctl *ctl)
+{
+	ctl_out(ctl,
+	    "reopen\t\t\tReopen the log files of the remote supervisord "
+	    "and its\n\t\t\tprocesses (after logrotate moved them).");
+}
+
+/*
+ * ctl_reopen_signal is reopen for a server without fleetvisor.reopenLogs
+ * (4.2.5): SIGUSR2 to the pid getPID names, but only when it is shown to
+ * listen on our UNIX socket here (sockowner.h); otherwise the user is
+ * told what to do.
+ */
+static int
+ctl_reopen_signal(struct ctl *ctl)
+{
+	const char *url = ctl->opt.serverurl;
+	struct ctl_result r;
+	int code;
+	int32_t pid = 0;
+
+	if (!ctl_call_or_report(ctl, "supervisor.getPID", NULL, &r, &code)) {
+		return code;
+	}
+	if (r.outcome == CTL_FAULT) {
+		code = ctl_raise_fault(ctl, &r);
+		ctl_result_fini(&r);
+		return code;
+	}
+	(void)xr_int_get(r.value, &pid);
+	ctl_result_fini(&r);
+	if (strncmp(url, "unix://", 7) == 0 &&
+	    ctl_sock_listened_by(url + 7, (pid_t)pid) &&
+	    kill((pid_t)pid, SIGUSR2) == 0) {
+		ctl_out(ctl,
+		    "Reopened log files (SIGUSR2 to supervisord, pid %d)",
+		    (int)pid);
+		return 0;
+	}
+	ctl_out(ctl,
+	    "ERROR: this supervisord cannot reopen its logs over the API; "
+	    "send SIGUSR2 to it (pid %d) on its host",
+	    (int)pid);
+	return CTL_EXIT_GENERIC;
+}
+
+static int
+ctl_reopen_exec(struct ctl *ctl, int argc, char **argv)
+{
+	struct ctl_result r;
+	int code;
+
+	(void)argv;
+	if (argc > 0) {
+		ctl_out(ctl, "Error: reopen accepts no arguments");
+		ctl_reopen_help(ctl);
+		return CTL_EXIT_GENERIC;
+	}
+	if ((code = ctl_upcheck(ctl)) != 0) {
+		return code;
+	}
+	if (!ctl_call_or_report(
+	        ctl, "fleetvisor.reopenLogs", NULL, &r, &code)) {
+		return code;
+	}
+	if (r.outcome == CTL_OK) {
+		ctl_out(ctl, "Reopened log files");
+	} else if (r.fault_code == CTL_F_UNKNOWN_METHOD) {
+		code = ctl_reopen_signal(ctl);
+	} else {
+		code = ctl_raise_fault(ctl, &r);
+	}
+	ctl_result_fini(&r);
+	return code;
+}
+
+const struct ctl_cmd ctl_cmd_reopen = {
+	.name = "reopen",
+	.exec = ctl_reopen_exec,
+	.help = ctl_reopen_help,
+	.ours = true,
+};
+
 /* version */
 
 static void
@@ -220,6 +308,7 @@ const struct ctl_cmd ctl_cmd_open = {
 	.name = "open",
 	.exec = ctl_open_exec,
 	.help = ctl_open_help,
+	.multi = CTL_MULTI_LOCAL,
 };
 
 /* help */
@@ -249,6 +338,7 @@ ctl_help_exec(struct ctl *ctl, int argc, char **argv)
 const struct ctl_cmd ctl_cmd_help = {
 	.name = "help",
 	.exec = ctl_help_exec,
+	.multi = CTL_MULTI_LOCAL,
 };
 
 /* quit, exit and EOF end the shell after an empty line. */
@@ -277,16 +367,19 @@ const struct ctl_cmd ctl_cmd_quit = {
 	.name = "quit",
 	.exec = ctl_quit_exec,
 	.help = ctl_quit_help,
+	.multi = CTL_MULTI_LOCAL,
 };
 
 const struct ctl_cmd ctl_cmd_exit = {
 	.name = "exit",
 	.exec = ctl_quit_exec,
 	.help = ctl_exit_help,
+	.multi = CTL_MULTI_LOCAL,
 };
 
 /* 4.2.5's "help EOF" finds no help: EOF has none here either. */
 const struct ctl_cmd ctl_cmd_eof = {
 	.name = "EOF",
 	.exec = ctl_quit_exec,
+	.multi = CTL_MULTI_LOCAL,
 };

@@ -16,6 +16,7 @@
 
 #include "common/xalloc.h"
 #include "config/cfg_expand.h"
+#include "multi.h"
 
 /* Where 4.2.5 on Debian 12 raises what escapes a command. */
 #define CTL_PY_SOCKET   "/usr/lib/python3.11/socket.py"
@@ -37,12 +38,16 @@ ctl_init(struct ctl *ctl, struct ctl_options *opt, FILE *out, FILE *err)
 		return rv;
 	}
 	ctl_set_server(ctl, ctl->opt.serverurl);
+	if (ctl->opt.serverurls.n > 1) {
+		ctl_multi_init(ctl, &ctl->opt.serverurls);
+	}
 	return 0;
 }
 
 void
 ctl_fini(struct ctl *ctl)
 {
+	ctl_multi_fini(ctl);
 	ctl_server_free(ctl->server);
 	ctl->server = NULL;
 	/* Let closing handles run their callbacks before the loop goes. */
@@ -54,6 +59,7 @@ ctl_fini(struct ctl *ctl)
 	/* ctl_options_fini's body, so that ctl.c needs no options.h. */
 	free(ctl->opt.configfile);
 	free(ctl->opt.serverurl);
+	fv_strv_free(&ctl->opt.serverurls);
 	free(ctl->opt.username);
 	free(ctl->opt.password);
 	free(ctl->opt.prompt);
@@ -72,6 +78,8 @@ ctl_set_server(struct ctl *ctl, const char *url)
 	/* url may be ctl->opt.serverurl itself, which is replaced. */
 	char *copy = fv_xstrdup(url);
 
+	/* "open" in a session of several servers leaves it with one. */
+	ctl_multi_fini(ctl);
 	ctl_server_free(ctl->server);
 	ctl->server = NULL;
 	free(ctl->server_error);

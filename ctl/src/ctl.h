@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "common/str.h"
 #include "ctl_client.h"
 
 /*
@@ -31,11 +32,15 @@ enum ctl_exit {
 /* The options and [supervisorctl] settings, as 4.2.5's ClientOptions. */
 struct ctl_options {
 	char *configfile; /* the file read, or NULL */
-	char *serverurl; /* -s, else serverurl=, else http://localhost:9001 */
+	char *serverurl; /* the first of serverurls */
+	struct fv_strv serverurls; /* each -s, else serverurl= (one URL, or
+	                            * several separated by spaces or commas),
+	                            * else http://localhost:9001 */
 	char *username, *password; /* -u/-p, else the file's */
 	char *prompt; /* prompt=, default "supervisor" */
 	char *history_file; /* -r, else history_file=, else NULL */
 	bool interactive; /* -i, or no command given */
+	bool json; /* --json: status, avail and pid print JSON */
 	char **args; /* the command words after the options */
 	size_t nargs;
 };
@@ -55,6 +60,11 @@ struct ctl {
 	bool stop; /* quit, exit or EOF ran: the shell ends */
 	char *raised; /* owned: the "error: ..." line of an escaped error */
 	int raised_http; /* its HTTP status (401: credentials), else 0 */
+	struct ctl_multi *multi; /* several servers: commands fan out to
+	                          * them (multi.c); NULL with one */
+	struct ctl_report *report; /* when set, status, avail and pid add
+	                            * records here instead of printing
+	                            * (report.h) */
 	/* Test seam: when set, every call goes here instead of the server. */
 	void (*call)(struct ctl *ctl, const char *method,
 	    struct xr_value *params, struct ctl_result *out);
@@ -102,11 +112,23 @@ enum ctl_complete {
 	CTL_COMPLETE_GROUPS, /* group names */
 };
 
+/* What a command does when there are several servers (multi.c). */
+enum ctl_multi_kind {
+	CTL_MULTI_FANOUT, /* runs on each addressed server at once */
+	CTL_MULTI_LOCAL, /* about the session itself: runs once, here */
+	CTL_MULTI_ONE, /* attaches to one server (fg) */
+	CTL_MULTI_FOLLOW, /* one server with -f, else fans out */
+};
+
 struct ctl_cmd {
 	const char *name;
 	int (*exec)(struct ctl *ctl, int argc, char **argv);
 	void (*help)(struct ctl *ctl); /* "help NAME": 4.2.5's text */
 	enum ctl_complete complete;
+	enum ctl_multi_kind multi;
+	bool json; /* adds records to ctl->report when it is set */
+	bool ours; /* not a 4.2.5 command: "help" and Tab leave it out, so
+	            * that they show exactly 4.2.5's; "help NAME" works */
 };
 
 /* ctl_cmds: every command, sorted by name; ctl_ncmds of them. */
@@ -116,12 +138,12 @@ extern const size_t ctl_ncmds;
 const struct ctl_cmd *ctl_cmd_find(const char *name);
 
 /*
- * ctl_onecmd runs one line as 4.2.5's onecmd (Python's cmd.Cmd) does:
- * the leading identifier is the command, the rest its argument; "?" is
- * "help"; 4.2.5's "*** Unknown syntax: ..." for anything else. Like
- * 4.2.5 it does not split on ';' ("status;version" asks for a process
- * called ";version"). Returns the LSB code of the command, which also
- * goes to ctl->exit_status when it is not OK.
+ * ctl_onecmd runs one line: commands separated by ';' in turn (4.2.5
+ * reads the whole line as one command), each as 4.2.5's onecmd (Python's
+ * cmd.Cmd) does: the leading identifier is the command, the rest its
+ * argument; "?" is "help"; 4.2.5's "*** Unknown syntax: ..." for anything
+ * else. Returns the LSB code of the last command; every code that is not
+ * OK also goes to ctl->exit_status, so a run ends with the last failure.
  */
 int ctl_onecmd(struct ctl *ctl, const char *line);
 

@@ -72,6 +72,8 @@ static const struct ctl_optdef ctl_optdefs[] = {
 	{ 'u', "username", true },
 	{ 'p', "password", true },
 	{ 'r', "history_file", true },
+	/* Ours: scripts ask status, avail and pid for JSON. */
+	{ 'j', "json", false },
 };
 
 /* One option as getopt returned it: its spelling ("-s", "--serverurl")
@@ -499,12 +501,6 @@ ctl_opt_read_config(
 	         here, &f->serverurl, d, full)) != 0) {
 		goto out;
 	}
-	if (strncmp(f->serverurl, "unix://", 7) == 0) {
-		s = ctl_opt_normalize(f->serverurl + 7);
-		free(f->serverurl);
-		f->serverurl = fv_xasprintf("unix://%s", s);
-		free(s);
-	}
 	if ((rv = ctl_opt_get(&ini, sec, "prompt", "supervisor", NULL,
 	         &f->prompt, d, full)) != 0 ||
 	    (rv = ctl_opt_get(&ini, sec, "username", NULL, NULL, &f->username,
@@ -528,6 +524,47 @@ out:
 	free(here);
 	cfg_ini_free(&ini);
 	return rv;
+}
+
+/*
+ * ctl_opt_split_urls adds the servers of a serverurl= value: one URL as
+ * 4.2.5 reads it, or several separated by white space or commas (ours).
+ * A value without separators is taken whole, so that anything 4.2.5
+ * accepts reads the same.
+ */
+static void
+ctl_opt_split_urls(struct ctl_options *opt, const char *value)
+{
+	const char *p = value;
+	struct fv_strv urls = { 0 };
+
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t\r\n,");
+		if ((n = strcspn(p, " \t\r\n,")) == 0) {
+			break;
+		}
+		fv_strv_push_take(&urls, fv_xstrndup(p, n));
+		p += n;
+	}
+	if (urls.n <= 1) {
+		fv_strv_free(&urls);
+		fv_strv_push(&urls, value);
+	}
+	for (size_t i = 0; i < urls.n; i++) {
+		/* 4.2.5 normalizes the path of a unix:// serverurl. */
+		if (strncmp(urls.v[i], "unix://", 7) == 0) {
+			char *path = ctl_opt_normalize(urls.v[i] + 7);
+
+			fv_strv_push_take(
+			    &opt->serverurls, fv_xasprintf("unix://%s", path));
+			free(path);
+		} else {
+			fv_strv_push(&opt->serverurls, urls.v[i]);
+		}
+	}
+	fv_strv_free(&urls);
 }
 
 static void
@@ -585,7 +622,12 @@ ctl_options_parse(struct ctl_options *opt, int argc, char *const argv[],
 				free(r);
 				goto out;
 			}
-			slot = &opt->serverurl;
+			/* 4.2.5 refuses a second -s; for us each one
+			 * adds a server. */
+			fv_strv_push(&opt->serverurls, v->value);
+			break;
+		case 'j':
+			set = &opt->json;
 			break;
 		case 'u':
 			slot = &opt->username;
@@ -625,15 +667,18 @@ ctl_options_parse(struct ctl_options *opt, int argc, char *const argv[],
 	        0) {
 		goto out;
 	}
-	ctl_opt_take(&opt->serverurl, &file.serverurl);
+	if (opt->serverurls.n == 0 && file.serverurl != NULL) {
+		ctl_opt_split_urls(opt, file.serverurl);
+	}
 	ctl_opt_take(&opt->username, &file.username);
 	ctl_opt_take(&opt->password, &file.password);
 	ctl_opt_take(&opt->prompt, &file.prompt);
 	/* 4.2.5 stores -r where its shell never looks; we honour it. */
 	ctl_opt_take(&opt->history_file, &file.history_file);
-	if (opt->serverurl == NULL) {
-		opt->serverurl = fv_xstrdup("http://localhost:9001");
+	if (opt->serverurls.n == 0) {
+		fv_strv_push(&opt->serverurls, "http://localhost:9001");
 	}
+	opt->serverurl = fv_xstrdup(opt->serverurls.v[0]);
 	if (opt->prompt == NULL) {
 		opt->prompt = fv_xstrdup("supervisor");
 	}
@@ -658,6 +703,7 @@ ctl_options_fini(struct ctl_options *opt)
 {
 	free(opt->configfile);
 	free(opt->serverurl);
+	fv_strv_free(&opt->serverurls);
 	free(opt->username);
 	free(opt->password);
 	free(opt->prompt);

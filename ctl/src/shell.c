@@ -106,7 +106,8 @@ ctl_complete_actions(const char *text, struct fv_strv *out)
 	 * plugin in name order, which repeats "help"; EOF is not in it. */
 	ctl_complete_push(out, "help", text);
 	for (size_t i = 0; i < ctl_ncmds; i++) {
-		if (strcmp(ctl_cmds[i]->name, "EOF") != 0) {
+		if (strcmp(ctl_cmds[i]->name, "EOF") != 0 &&
+		    !ctl_cmds[i]->ours) {
 			ctl_complete_push(out, ctl_cmds[i]->name, text);
 		}
 	}

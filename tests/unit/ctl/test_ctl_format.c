@@ -390,10 +390,12 @@ test_syntax_and_help(void **state)
 	    "Error: version accepts no arguments\n"
 	    "version\t\t\tShow the version of the remote supervisord "
 	    "process\n");
-	/* No ';' splitting: 4.2.5 reads ";version" as a process name. */
-	assert_int_equal(ctl_onecmd(&fx->ctl, "status;version"), 4);
-	assert_string_equal(
-	    fx_output(fx), ";version: ERROR (no such process)\n");
+	/* ';' separates commands (4.2.5 would read "quit;help exit" as
+	 * the argument of help). */
+	assert_int_equal(ctl_onecmd(&fx->ctl, "help quit;help exit ; "), 0);
+	assert_string_equal(fx_output(fx),
+	    "quit\tExit the supervisor shell.\n"
+	    "exit\tExit the supervisor shell.\n");
 	assert_int_equal(ctl_onecmd(&fx->ctl, "quit"), 0);
 	assert_string_equal(fx_output(fx), "\n");
 	assert_true(fx->ctl.stop);
