@@ -28,21 +28,12 @@
 #include "config/cfg_expand.h"
 #include "config/cfg_ini.h"
 #include "config/cfg_keys.h"
+#include "config/cfg_loader.h"
 #include "config/cfg_shlex.h"
 
 extern char **environ;
 
 #define CFG_MAX_NUMPROCS 10000
-
-struct cfg_loader {
-	struct cfg *cfg;
-	const struct cfg_cli *cli;
-	struct cfg_ini ini;
-	struct cfg_expansions env; /* 4.2.5's environ_expansions */
-	struct fv_strv arena; /* owns strings the expansions borrow */
-	char *node; /* platform.node() */
-	struct fv_diag *d;
-};
 
 /* cfg_keep copies s into the loader's arena and returns the copy. */
 static const char *
@@ -72,7 +63,7 @@ cfg_xset(struct cfg_expansions *ex, const char *name, const char *s,
 	}
 }
 
-static void
+void
 cfg_xset_str(struct cfg_expansions *ex, const char *name, const char *s)
 {
 	cfg_xset(ex, name, s, 0, CFG_EXP_STR);
@@ -112,11 +103,7 @@ cfg_where(
 }
 
 /* cfg_fail reports msg at sec/key and returns FV_EBADCONF. */
-static int cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
-    const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
+int
 cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, const char *fmt, ...)
 {
@@ -133,7 +120,7 @@ cfg_fail(struct cfg_loader *L, const struct cfg_ini_section *sec,
 }
 
 /* cfg_relay prefixes the converter's message in L->d with sec/key. */
-static int
+int
 cfg_relay(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, int rv)
 {
@@ -152,7 +139,7 @@ cfg_relay(struct cfg_loader *L, const struct cfg_ini_section *sec,
  * expansions): the raw value (or def when absent; *out NULL when both are
  * missing), expanded with environ_expansions overlaid by extra.
  */
-static int
+int
 cfg_get(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, const char *def, const struct cfg_expansions *extra,
     bool expand, char **out)
@@ -206,7 +193,7 @@ cfg_reexpand(struct cfg_loader *L, const struct cfg_ini_section *sec,
 }
 
 /* The typed getters: value (or default) converted, then bound-checked. */
-static int
+int
 cfg_get_int(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, const char *def, const struct cfg_expansions *extra,
     long long lo, long long hi, long long *out)
@@ -246,7 +233,7 @@ cfg_get_size(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	return rv;
 }
 
-static int
+int
 cfg_get_bool(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, const char *def, const struct cfg_expansions *extra,
     bool *out)
@@ -287,10 +274,7 @@ cfg_get_octal(struct cfg_loader *L, const struct cfg_ini_section *sec,
 }
 
 /* cfg_notice records one of our own remarks about the config. */
-static void cfg_notice(struct cfg_loader *L, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 cfg_notice(struct cfg_loader *L, const char *fmt, ...)
 {
 	va_list ap;
