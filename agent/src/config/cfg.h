@@ -113,6 +113,24 @@ struct cfg_ctl {
 	char *history_file;
 };
 
+/*
+ * [fleet]: ours (4.2.5 ignores the section): how this agent joins
+ * fleetvisor-controllers. Present only when the section is.
+ */
+#define CFG_FLEET_MAX_LABELS      32
+#define CFG_FLEET_MAX_CONTROLLERS 8
+
+struct cfg_fleet {
+	bool enabled; /* the file has a [fleet] section */
+	struct fv_strv controllers; /* tcp://, tls+tcp:// or ipc:// URLs */
+	char *name; /* node name; default: the host's name */
+	struct fv_kvmap labels; /* in the order given */
+	char *tls_ca, *tls_cert, *tls_key; /* absolute paths, or NULL */
+	bool tls_verify; /* check the controller's certificate */
+	char *secret_file; /* proves the node name; NULL: none */
+	int heartbeat; /* seconds between heartbeats */
+};
+
 struct cfg_supervisord {
 	bool nodaemon;
 	bool silent;
@@ -147,6 +165,7 @@ struct cfg {
 	size_t nrpcinterfaces;
 	bool has_ctl;
 	struct cfg_ctl ctl;
+	struct cfg_fleet fleet;
 	struct fv_strv warnings; /* 4.2.5's parse warnings, same words */
 	struct fv_strv notices; /* ours: unknown keys, unsupported parts */
 	struct fv_strv infos; /* "Included extra file ..." */

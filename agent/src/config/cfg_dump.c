@@ -76,6 +76,31 @@ cfg_dump_log(struct fv_json *j, const char *chan, const struct cfg_logcfg *lc)
 }
 
 static void
+cfg_dump_fleet(struct fv_json *j, const struct cfg_fleet *f)
+{
+	fv_json_obj_begin(j);
+	fv_json_key(j, "controller");
+	cfg_dump_strv(j, &f->controllers);
+	fv_json_key(j, "name");
+	fv_json_str(j, f->name);
+	fv_json_key(j, "labels");
+	cfg_dump_kv(j, &f->labels);
+	fv_json_key(j, "tls_ca");
+	fv_json_str_or_null(j, f->tls_ca);
+	fv_json_key(j, "tls_cert");
+	fv_json_str_or_null(j, f->tls_cert);
+	fv_json_key(j, "tls_key");
+	fv_json_str_or_null(j, f->tls_key);
+	fv_json_key(j, "tls_verify");
+	fv_json_bool(j, f->tls_verify);
+	fv_json_key(j, "secret_file");
+	fv_json_str_or_null(j, f->secret_file);
+	fv_json_key(j, "heartbeat");
+	fv_json_int(j, f->heartbeat);
+	fv_json_obj_end(j);
+}
+
+static void
 cfg_dump_process(struct fv_json *j, const struct cfg_process *p)
 {
 	static const char *const ar[] = { "false", "unexpected", "true" };
@@ -308,6 +333,12 @@ cfg_dump_json(const struct cfg *cfg)
 		fv_json_obj_end(&j);
 	} else {
 		fv_json_null(&j);
+	}
+	if (cfg->fleet.enabled) {
+		/* Ours alone: only when the file has [fleet], so that every
+		 * other dump keeps 4.2.5's exact shape. */
+		fv_json_key(&j, "fleet");
+		cfg_dump_fleet(&j, &cfg->fleet);
 	}
 	fv_json_key(&j, "warnings");
 	cfg_dump_strv(&j, &cfg->warnings);

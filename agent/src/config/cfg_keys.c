@@ -35,6 +35,11 @@ static const char *const cfg_keys_ctl[] = { "serverurl", "username", "password",
 static const char *const cfg_keys_group[] = { "programs", "priority", NULL };
 static const char *const cfg_keys_include[] = { "files", NULL };
 
+/* Ours: the agent's fleet link (cfg_fleet.c). */
+static const char *const cfg_keys_fleet[] = { "controller", "name", "labels",
+	"tls_ca", "tls_cert", "tls_key", "tls_verify", "secret_file",
+	"heartbeat", NULL };
+
 static const char *const cfg_event_types[] = { "EVENT", "PROCESS_STATE",
 	"PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED",
 	"PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPING",
@@ -119,9 +124,10 @@ cfg_key_known(enum cfg_sect_kind kind, const char *key)
 		return cfg_keys_in(cfg_keys_group, key);
 	case CFG_SECT_INCLUDE:
 		return cfg_keys_in(cfg_keys_include, key);
+	case CFG_SECT_FLEET:
+		return cfg_keys_in(cfg_keys_fleet, key);
 	case CFG_SECT_RPC:
 	case CFG_SECT_CTLPLUGIN:
-	case CFG_SECT_FLEET:
 		/* Free-form: extra keys are factory arguments. */
 		return true;
 	case CFG_SECT_UNKNOWN:

@@ -467,6 +467,7 @@ cfg_load(const struct cfg_cli *cli, struct cfg **cfgp, struct fv_diag *d)
 	    (rv = cfg_load_rpcinterfaces(&L)) != 0 ||
 	    (rv = cfg_load_groups(&L)) != 0 ||
 	    (rv = cfg_load_servers(&L)) != 0 ||
+	    (rv = cfg_load_fleet(&L)) != 0 ||
 	    (rv = cfg_apply_cli(&L, true)) != 0) {
 		goto out;
 	}
@@ -1958,6 +1959,13 @@ cfg_free(struct cfg *cfg)
 		free(g->socket.host);
 	}
 	free(cfg->groups);
+	fv_strv_free(&cfg->fleet.controllers);
+	free(cfg->fleet.name);
+	fv_kvmap_free(&cfg->fleet.labels);
+	free(cfg->fleet.tls_ca);
+	free(cfg->fleet.tls_cert);
+	free(cfg->fleet.tls_key);
+	free(cfg->fleet.secret_file);
 	for (size_t i = 0; i < cfg->nservers; i++) {
 		struct cfg_server *sv = &cfg->servers[i];
 

@@ -11,8 +11,8 @@
 
 /*
  * Inside the loader (cfg_load.c): its state and the getters every section
- * reader uses, so that a section reader in a file of its own reads and
- * reports exactly as the others do. Not for use outside config/.
+ * reader uses, so that a section of our own ([fleet], cfg_fleet.c) reads
+ * and reports exactly as 4.2.5's do. Not for use outside config/.
  */
 struct cfg_loader {
 	struct cfg *cfg;
@@ -53,5 +53,8 @@ int cfg_get_int(struct cfg_loader *L, const struct cfg_ini_section *sec,
 int cfg_get_bool(struct cfg_loader *L, const struct cfg_ini_section *sec,
     const char *key, const char *def, const struct cfg_expansions *extra,
     bool *out);
+
+/* cfg_load_fleet reads [fleet] (cfg_fleet.c); 0 without one. */
+int cfg_load_fleet(struct cfg_loader *L);
 
 #endif

@@ -2,9 +2,12 @@
  * cfg_ini and cfg_load: Python configparser line rules, includes, and the
  * refusals that name file, line, section and key.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +224,110 @@ test_load_refusals_name_section_and_key(void **state)
 	free(dir);
 }
 
+/* [fleet]: every key read and kept; what is wrong named by key. */
+static void
+test_load_fleet(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *want;
+	} bad[] = {
+		{ "controller=http://c:1\n",
+		    "[fleet] controller: http://c:1: a "
+		    "controller URL is tcp://" },
+		{ "controller=tcp://c\n", "needs HOST:PORT" },
+		{ "controller=tcp://c:70000\n", "port must be a number" },
+		{ "controller=tcp://[::1:7\n", "[ADDRESS]:PORT" },
+		{ "controller=ipc://x.sock\n", "needs an absolute path" },
+		{ "controller=tcp://c:1 tcp://c:1\n", "is given twice" },
+		{ "controller=tcp://c:1,tcp://c:2,tcp://c:3,tcp://c:4,"
+		  "tcp://c:5,tcp://c:6,tcp://c:7,tcp://c:8,tcp://c:9\n",
+		    "at most 8 controllers" },
+		{ "name=x\n", "[fleet]: section [fleet] has no controller" },
+		{ "controller=tcp://c:1\nname=a b\n",
+		    "[fleet] name: 'a b' is not a node name" },
+		{ "controller=tcp://c:1\nlabels=a=1,a=2\n",
+		    "[fleet] labels: a is given twice" },
+		{ "controller=tcp://c:1\nlabels=k\n", "'k' is not KEY=VALUE" },
+		{ "controller=tcp://c:1\nlabels=k=a b\n",
+		    "the value of k is not a label value" },
+		{ "controller=tls+tcp://c:1\n",
+		    "[fleet] tls_ca: a tls+tcp://" },
+		{ "controller=tcp://c:1\ntls_ca=/nonexistent/ca.pem\n",
+		    "[fleet] tls_ca: cannot read /nonexistent/ca.pem" },
+		{ "controller=tcp://c:1\ntls_cert=%(here)s\n",
+		    "[fleet] tls_cert: " },
+		{ "controller=tcp://c:1\nheartbeat=301\n",
+		    "[fleet] heartbeat: 301 is out of range (1..300)" },
+		{ "controller=tcp://c:1\ntls_veriffy=false\n",
+		    "[fleet] tls_veriffy: unknown key" },
+	};
+	char *dir = fv_test_mkdtemp();
+	char *secret = fv_xasprintf("%s/secret", dir);
+	char *conf;
+	struct cfg *cfg = NULL;
+	struct fv_diag d;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\n"
+		                    "pidfile=%s/p\n[fleet]\n%s",
+		    dir, dir, bad[i].body);
+		assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
+		assert_null(cfg);
+		if (strstr(d.msg, bad[i].want) == NULL) {
+			fail_msg(
+			    "case %zu: '%s' lacks '%s'", i, d.msg, bad[i].want);
+		}
+		free(conf);
+	}
+	/* A secret others can read is refused; at 0600 it is taken. */
+	f = fopen(secret, "w");
+	assert_non_null(f);
+	fputs("s3cret\n", f);
+	fclose(f);
+	conf = fv_xasprintf("[supervisord]\nlogfile=%s/l\npidfile=%s/p\n"
+	                    "[fleet]\ncontroller = tls+tcp://ctl.example:7100,"
+	                    "\n  ipc:///run/fv.ipc\nname = web-1\n"
+	                    "labels = role=web, dc=eu/1,empty=\n"
+	                    "tls_ca = %%(here)s/secret\ntls_verify = false\n"
+	                    "secret_file = %%(here)s/secret\n",
+	    dir, dir);
+	assert_int_equal(chmod(secret, 0644), 0);
+	assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
+	if (strstr(d.msg, "can be read by others (mode 0644)") == NULL) {
+		fail_msg("'%s'", d.msg);
+	}
+	assert_int_equal(chmod(secret, 0600), 0);
+	assert_int_equal(load(dir, conf, &cfg, &d), 0);
+	assert_true(cfg->fleet.enabled);
+	assert_int_equal(cfg->fleet.controllers.n, 2);
+	assert_string_equal(
+	    cfg->fleet.controllers.v[0], "tls+tcp://ctl.example:7100");
+	assert_string_equal(cfg->fleet.controllers.v[1], "ipc:///run/fv.ipc");
+	assert_string_equal(cfg->fleet.name, "web-1");
+	assert_int_equal(cfg->fleet.labels.n, 3);
+	assert_string_equal(fv_kvmap_get(&cfg->fleet.labels, "dc"), "eu/1");
+	assert_string_equal(fv_kvmap_get(&cfg->fleet.labels, "empty"), "");
+	assert_string_equal(cfg->fleet.tls_ca, secret);
+	assert_string_equal(cfg->fleet.secret_file, secret);
+	assert_false(cfg->fleet.tls_verify);
+	assert_int_equal(cfg->fleet.heartbeat, 5);
+	cfg_free(cfg);
+	free(conf);
+	/* Without the section nothing is set. */
+	conf = fv_xasprintf(
+	    "[supervisord]\nlogfile=%s/l\npidfile=%s/p\n", dir, dir);
+	assert_int_equal(load(dir, conf, &cfg, &d), 0);
+	assert_false(cfg->fleet.enabled);
+	cfg_free(cfg);
+	free(conf);
+	free(secret);
+	fv_test_rmtree(dir);
+	free(dir);
+}
+
 /*
  * Regression, found by fuzz_cfg_load on the seed
  * invalid-nonexistent_supervisord_user.conf (kept as
@@ -274,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_load_without_programs),
 		cmocka_unit_test(test_load_refusals_name_section_and_key),
 		cmocka_unit_test(test_load_unknown_supervisord_user),
+		cmocka_unit_test(test_load_fleet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
