@@ -779,7 +779,7 @@ http_req_on_headers_complete(http_parser *hp)
 {
 	struct http_req_parser *p = hp->data;
 	size_t method_off, path_off, path_len, query_off;
-	uint64_t cl;
+	uint64_t cl = UINT64_MAX; /* set by http_req_framing */
 
 	if (p->cur != HTTP_CUR_URL && p->cur != HTTP_CUR_FIELD &&
 	    p->cur != HTTP_CUR_VALUE) {

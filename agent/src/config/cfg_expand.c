@@ -427,7 +427,7 @@ cfg_exp_flag(uint32_t ch)
 static int
 cfg_exp_parse(struct cfg_exp_ctx *c, struct cfg_exp_arg *a)
 {
-	const struct cfg_expansion *v;
+	const struct cfg_expansion *v = NULL;
 	int rv, f;
 
 	if (a->ch == '(') {
@@ -635,7 +635,7 @@ cfg_exp_float(struct cfg_exp_ctx *c, struct fv_buf *b, double x, int alt,
 static int
 cfg_exp_format(struct cfg_exp_ctx *c, struct cfg_exp_arg *a, struct fv_buf *b)
 {
-	const struct cfg_expansion *v;
+	const struct cfg_expansion *v = NULL;
 	uint32_t cp;
 	int rv;
 

@@ -369,7 +369,7 @@ static int
 logfile_open_target(
     const char *path, bool nofollow, int extra, int *fdp, struct stat *st)
 {
-	int fd, rv;
+	int fd = -1, rv;
 
 	fd = open(path,
 	    LOGFILE_OPEN_FLAGS | extra | (nofollow ? O_NOFOLLOW : 0), 0666);
@@ -530,7 +530,7 @@ logfile_io_check(struct logfile *lf, struct logfile_job *j)
 	enum logfile_reopen why = LOGFILE_RE_NONE;
 	struct stat fs, ps, st;
 	bool gone = false;
-	int fd, rv;
+	int fd = -1, rv;
 
 	if (lf->kind == LOGFILE_K_FD || lf->kind == LOGFILE_K_SYSLOG ||
 	    lf->fd < 0) {
@@ -612,7 +612,7 @@ logfile_io_rotate(struct logfile *lf, struct logfile_job *j)
 	size_t size = strlen(lf->path) + 32;
 	char *src = fv_xmalloc(size), *dst = fv_xmalloc(size);
 	struct stat st;
-	int fd, rv = 0;
+	int fd = -1, rv = 0;
 
 	if (lf->backups > 0) {
 		for (long long i = lf->backups - 1; i >= 1 && rv == 0; i--) {
@@ -1321,7 +1321,7 @@ logfile_open(uv_loop_t *loop, const struct logfile_opts *o,
 	struct stat st;
 	const char *hint = "";
 	char ebuf[128];
-	int fd, rv;
+	int fd = -1, rv;
 
 	*lfp = NULL;
 	if ((rv = logfile_check_opts(o, d)) != 0) {
