@@ -16,10 +16,8 @@
 #include "common/xalloc.h"
 #include "config/cfg_keys.h"
 #include "config/cfg_loader.h"
+#include "proto/fleet_check.h"
 
-#define CFG_FLEET_MAX_NAME      255
-#define CFG_FLEET_MAX_LABEL_KEY 63
-#define CFG_FLEET_MAX_LABEL_VAL 255
 /* sizeof(sun_path) less the terminating NUL. */
 #define CFG_FLEET_MAX_IPC_PATH 107
 
@@ -134,29 +132,35 @@ cfg_fleet_controllers(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	return rv;
 }
 
+/* cfg_fleet_relay reports a wire rule's refusal (rv) as a config error. */
+static int
+cfg_fleet_relay(struct cfg_loader *L, const struct cfg_ini_section *sec,
+    const char *key, int rv)
+{
+	return cfg_relay(L, sec, key, rv) != 0 ? FV_EBADCONF : 0;
+}
+
 static int
 cfg_fleet_name(struct cfg_loader *L, const struct cfg_ini_section *sec,
     struct cfg_fleet *f)
 {
+	char *what;
 	int rv;
-	size_t n;
 
 	if ((rv = cfg_get(L, sec, "name", L->node, NULL, true, &f->name)) !=
 	    0) {
 		return rv;
 	}
-	n = strlen(f->name);
-	if (n == 0 || n > CFG_FLEET_MAX_NAME ||
-	    !cfg_fleet_chars(f->name, n, "._-")) {
-		return cfg_fail(L, sec, "name",
-		    "'%s' is not a node name (1 to %d letters, digits, '.', "
-		    "'_' and '-'%s)",
-		    f->name, CFG_FLEET_MAX_NAME,
-		    cfg_ini_get(&L->ini, sec, "name") == NULL
-		        ? "; this is the host's name: set name="
-		        : "");
-	}
-	return 0;
+	/* The wire's rule (proto/fleet_check.h), so that a name the
+	 * controller would refuse never gets this far. */
+	what = fv_xasprintf("'%s'%s", f->name,
+	    cfg_ini_get(&L->ini, sec, "name") == NULL
+	        ? " (the host's name: set name=)"
+	        : "");
+	rv = cfg_fleet_relay(
+	    L, sec, "name", fv_pb_node_check(what, f->name, L->d));
+	free(what);
+	return rv;
 }
 
 static int
@@ -172,9 +176,8 @@ cfg_fleet_labels(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	}
 	for (char *item = strtok_r(s, ",", &save); item != NULL && rv == 0;
 	     item = strtok_r(NULL, ",", &save)) {
-		char *kv = fv_str_strip(item), *eq = strchr(kv, '=');
+		char *kv = fv_str_strip(item), *eq = strchr(kv, '='), *what;
 		const char *val;
-		size_t klen;
 
 		if (*kv == '\0') {
 			continue;
@@ -187,20 +190,14 @@ cfg_fleet_labels(struct cfg_loader *L, const struct cfg_ini_section *sec,
 		*eq = '\0';
 		fv_str_strip(kv);
 		val = fv_str_strip(eq + 1);
-		klen = strlen(kv);
-		if (klen == 0 || klen > CFG_FLEET_MAX_LABEL_KEY ||
-		    !cfg_fleet_chars(kv, klen, "._/-")) {
-			rv = cfg_fail(L, sec, "labels",
-			    "'%s' is not a label key (1 to %d letters, "
-			    "digits, '.', '_', '/' and '-')",
-			    kv, CFG_FLEET_MAX_LABEL_KEY);
-		} else if (strlen(val) > CFG_FLEET_MAX_LABEL_VAL ||
-		    !cfg_fleet_chars(val, strlen(val), "._:/@+-")) {
-			rv = cfg_fail(L, sec, "labels",
-			    "the value of %s is not a label value (up to %d "
-			    "letters, digits and ._:/@+-)",
-			    kv, CFG_FLEET_MAX_LABEL_VAL);
-		} else if (fv_kvmap_get(&f->labels, kv) != NULL) {
+		what = fv_xasprintf("'%s'", kv);
+		rv = cfg_fleet_relay(
+		    L, sec, "labels", fv_pb_label_check(what, kv, val, L->d));
+		free(what);
+		if (rv != 0) {
+			break;
+		}
+		if (fv_kvmap_get(&f->labels, kv) != NULL) {
 			rv =
 			    cfg_fail(L, sec, "labels", "%s is given twice", kv);
 		} else if (f->labels.n == CFG_FLEET_MAX_LABELS) {
