@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Fleetvisor benchmark: supervisord 4.2.5 and fleetvisord in the same run,
+on the same generated configs, against the machine's limits measured by
+small C programs in the same run. See bench/README.md.
+
+  bench/run.py [--quick] [--only a,b,c,d,e,f] [--fleetvisord PATH]
+               [--json out.json] [--perf DIR] [--keep]
+
+Without --fleetvisord it builds fleetvisord and the bench programs with
+CMake (Release) into build/bench. Prints one table: scenario, metric,
+4.2.5, fleetvisord, ratio, machine limit, target and PASS/MISS, each value
+the median of the repetitions with [min..max]. Not part of the test suite.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+from fvbench import (procs, scen_events, scen_group, scen_log,  # noqa: E402
+                     scen_rpc, scen_start, table)
+
+ROOT = HERE.parent
+PROGS = ("forkexec", "pipe2file", "unixrtt", "canned", "load", "lines",
+         "listener")
+# (f) is measured inside (a)'s 1000-program daemons.
+SCENARIOS = {"a": scen_start, "b": scen_rpc, "c": scen_log,
+             "d": scen_events, "e": scen_group}
+
+
+class Ctx:
+    def __init__(self, args, bindir, fleetvisord, workroot):
+        self.args, self.quick = args, args.quick
+        self.only = set(args.only.split(","))
+        self.bindir, self.workroot = Path(bindir), Path(workroot)
+        self.impls = {"4.2.5": args.supervisord, "fleetvisord": fleetvisord}
+        self.t0 = time.monotonic()
+
+    def bin(self, name):
+        return self.bindir / ("bench_" + name)
+
+    def order(self, rep):
+        """Alternate which daemon goes first, so drift hits both."""
+        o = ["4.2.5", "fleetvisord"]
+        return o if rep % 2 == 0 else o[::-1]
+
+    def log(self, msg):
+        print("[%6.1f s] %s" % (time.monotonic() - self.t0, msg),
+              file=sys.stderr, flush=True)
+
+
+def build(args):
+    """cmake Release into build/bench unless the paths were given."""
+    bdir = Path(args.build_dir)
+    need = args.bench_bin is None or args.fleetvisord is None
+    if need:
+        targets = [] if args.fleetvisord else ["fleetvisord"]
+        targets += [] if args.bench_bin else ["bench_" + p for p in PROGS]
+        # -g only adds debug info (perf names file:function).
+        subprocess.run(["cmake", "-S", ROOT, "-B", bdir,
+                        "-DCMAKE_BUILD_TYPE=Release", "-DFV_WERROR=ON",
+                        "-DCMAKE_C_FLAGS=-g"], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["make", "-C", bdir, "-j%d" % os.cpu_count()] +
+                       targets, check=True, stdout=subprocess.DEVNULL)
+    fv = args.fleetvisord or bdir / "agent" / "fleetvisord"
+    bb = args.bench_bin or bdir / "bench"
+    return os.path.abspath(fv), os.path.abspath(bb)
+
+
+def machine():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = open("/proc/loadavg").read().split()[:3]
+    return "nproc %d, %s, Linux %s, load average before the run %s" % (
+        os.cpu_count(), cpu, platform.release(), " ".join(load))
+
+
+def limits_rows(ctx):
+    """Raw limits shown on their own: UNIX-socket round trips."""
+    rows = []
+    reps = 2 if ctx.quick else 5
+    for c in (1, 8):
+        vals = [procs.parse_kv(procs.run_tool(
+            [ctx.bin("unixrtt"), "-c", c, "-t", 1 if ctx.quick else 2]))
+            for _ in range(reps)]
+        rows.append(table.Row(
+            "limit", "UNIX-socket round trips, %d conn (/s)" % c, (), (),
+            [v["rps"] for v in vals]))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer repetitions, shorter windows (< 2 min)")
+    ap.add_argument("--only", default="a,b,c,d,e,f",
+                    help="scenarios to run, e.g. a,c (f runs with a)")
+    ap.add_argument("--fleetvisord", help="fleetvisord binary to measure")
+    ap.add_argument("--supervisord", default="/usr/bin/supervisord")
+    ap.add_argument("--bench-bin", help="directory of the bench_* programs")
+    ap.add_argument("--build-dir", default=str(ROOT / "build" / "bench"))
+    ap.add_argument("--json", help="also write every repetition here")
+    ap.add_argument("--perf", metavar="DIR",
+                    help="perf record fleetvisord in each measured phase")
+    ap.add_argument("--keep", action="store_true", help="keep temp dirs")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    if "f" in only:
+        only.add("a")
+    unknown = only - set("abcdef")
+    if unknown:
+        ap.error("unknown scenario(s): %s" % ",".join(sorted(unknown)))
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda s, f: sys.exit(128 + s))
+    procs.become_subreaper()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fv, bb = build(args)
+    workroot = Path(tempfile.mkdtemp(prefix="fvbench-"))
+    ctx = Ctx(args, bb, fv, workroot)
+    ctx.log(machine())
+    rows, raw = [], {"machine": machine(), "quick": args.quick,
+                     "fleetvisord": fv}
+    try:
+        rows += limits_rows(ctx)
+        for key in "abcde":
+            if key in only:
+                r, data = SCENARIOS[key].run(ctx)
+                rows += r
+                raw[key] = data
+    finally:
+        procs.sweep()
+        if not args.keep:
+            shutil.rmtree(workroot, ignore_errors=True)
+    raw["load_after"] = open("/proc/loadavg").read().split()[:3]
+    print("Machine: %s; after: %s" % (raw["machine"],
+                                      " ".join(raw["load_after"])))
+    print("Mode: %s; %.0f s" % ("quick" if args.quick else "full",
+                                time.monotonic() - ctx.t0))
+    print(table.render(rows))
+    if args.json:
+        raw["rows"] = [r.as_json() for r in rows]
+        Path(args.json).write_text(json.dumps(raw, indent=1, default=str) +
+                                   "\n")
+
+
+if __name__ == "__main__":
+    main()
