@@ -27,6 +27,8 @@ struct ctl_host {
 	/* One command. */
 	char *line; /* what the session runs; NULL: not addressed */
 	bool identify; /* ask the identification instead */
+	bool infos; /* or call getAllProcessInfo into result */
+	struct ctl_result result;
 	bool want_report;
 	struct ctl_report rep;
 	int code;
@@ -148,6 +150,9 @@ ctl_host_main(void *arg)
 	h->sess.err = ctl_multi_memstream(&h->err, &h->errlen);
 	if (h->identify) {
 		ctl_host_identify(h);
+	} else if (h->infos) {
+		(void)ctl_call_any(
+		    &h->sess, "supervisor.getAllProcessInfo", NULL, &h->result);
 	} else if (h->want_report) {
 		h->code = ctl_report_run(&h->sess, h->line, &h->rep);
 	} else {
@@ -172,7 +177,7 @@ ctl_multi_start(struct ctl *ctl)
 		h->sess.call = ctl->call; /* the unit tests' seam */
 		h->code = 0;
 		h->threaded = false;
-		if (h->line == NULL && !h->identify) {
+		if (h->line == NULL && !h->identify && !h->infos) {
 			continue;
 		}
 		if (pthread_create(&h->thread, NULL, ctl_host_main, h) == 0) {
@@ -201,8 +206,10 @@ ctl_host_clear(struct ctl_host *h)
 	free(h->err);
 	h->line = h->out = h->err = NULL;
 	h->outlen = h->errlen = 0;
-	h->identify = h->want_report = false;
+	h->identify = h->want_report = h->infos = false;
 	ctl_report_fini(&h->rep);
+	ctl_result_fini(&h->result);
+	memset(&h->result, 0, sizeof(h->result));
 }
 
 /* ctl_multi_name asks the servers not yet identified, then names all. */
@@ -248,6 +255,32 @@ ctl_multi_servers(
 	*names = (const char *const *)m->names;
 	*urls = m->urls;
 	return m->n;
+}
+
+struct xr_value *
+ctl_multi_all_infos(struct ctl *ctl)
+{
+	struct ctl_multi *m = ctl->multi;
+	struct xr_value *all = xr_array_new();
+
+	for (size_t i = 0; i < m->n; i++) {
+		m->h[i].infos = true;
+	}
+	ctl_multi_start(ctl);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ctl_result *r = &m->h[i].result;
+
+		ctl_multi_join(&m->h[i]);
+		for (size_t k = 0; r->outcome == CTL_OK &&
+		     xr_value_type(r->value) == XR_ARRAY &&
+		     k < xr_array_len(r->value);
+		     k++) {
+			xr_array_add_take(
+			    all, xr_value_dup(xr_array_at(r->value, k)));
+		}
+		ctl_host_clear(&m->h[i]);
+	}
+	return all;
 }
 
 /* ctl_multi_lines prints each line of n bytes at p on out after name in

@@ -22,6 +22,11 @@ void ctl_multi_fini(struct ctl *ctl);
  * words address (see ctl_route) and returns the merged exit code. */
 int ctl_multi_run(struct ctl *ctl, const struct ctl_cmd *c, const char *arg);
 
+/* ctl_multi_all_infos asks every server for getAllProcessInfo at once and
+ * returns every answer's processes in one array (new; servers that do not
+ * answer add nothing): what the shell completes names from. */
+struct xr_value *ctl_multi_all_infos(struct ctl *ctl);
+
 /*
  * ctl_multi_servers lists the servers for commands that open their own
  * connections (mtail): their names and URLs, in order, after naming them

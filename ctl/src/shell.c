@@ -35,6 +35,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "multi.h"
 
 /* GNU readline's word breaks as Python sets them, less ':', '*' and '-'
  * (4.2.5 removes those so that "group:*" and "a-b" are one word). */
@@ -71,6 +72,11 @@ ctl_shell_complete_info(void *arg)
 		return sh->info;
 	}
 	sh->info_tried = true;
+	if (ctl->multi != NULL) {
+		/* Names from every server; completion drops repeats. */
+		sh->info = ctl_multi_all_infos(ctl);
+		return sh->info;
+	}
 	if (ctl->call != NULL) {
 		ctl->call(ctl, "supervisor.getAllProcessInfo", NULL, &r);
 	} else if (ctl->server != NULL) {
@@ -231,6 +237,40 @@ ctl_complete_words(const char *line, const char *text,
 	free(action);
 }
 
+/*
+ * ctl_shell_complete_hosts offers "HOST/" (no space: a name follows) for a
+ * process-name word that has no host yet, with several servers. word
+ * points at the start of the word in the line buffer, text is the word
+ * up to the cursor ('/' ends a word for completion, so a word with a host
+ * is seen as the name after it).
+ */
+static void
+ctl_shell_complete_hosts(struct ctl *ctl, const char *line, const char *word,
+    const char *text, struct fv_strv *out)
+{
+	const char *const *names, *const *urls;
+	const struct ctl_cmd *cmd;
+	size_t n, len = strcspn(line + strspn(line, " \t"), " \t");
+	char *action;
+
+	if (ctl->multi == NULL || (word > line && word[-1] == '/') ||
+	    strchr(line, ' ') == NULL) {
+		return;
+	}
+	action = fv_xstrndup(line + strspn(line, " \t"), len);
+	cmd = ctl_cmd_find(action);
+	free(action);
+	if (cmd == NULL || cmd->complete != CTL_COMPLETE_PROCESSES) {
+		return;
+	}
+	n = ctl_multi_servers(ctl, &names, &urls);
+	for (size_t i = 0; i < n; i++) {
+		if (fv_str_startswith(names[i], text)) {
+			fv_strv_push_take(out, fv_xasprintf("%s/", names[i]));
+		}
+	}
+}
+
 static int
 ctl_shell_strcmp(const void *a, const void *b)
 {
@@ -320,6 +360,7 @@ ctl_shell_on_tab(EditLine *el, int ch)
 	    strcmp(sh->tab_line, line) == 0 &&
 	    sh->tab_cursor == (int)(li->cursor - li->buffer);
 	ctl_complete_words(line, text, ctl_shell_complete_info, sh, &m);
+	ctl_shell_complete_hosts(sh->ctl, line, start, text, &m);
 	/* readline sorts the matches and drops duplicates. */
 	if (m.n > 1) {
 		qsort(m.v, m.n, sizeof(*m.v), ctl_shell_strcmp);

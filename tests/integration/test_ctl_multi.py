@@ -13,6 +13,7 @@ and "Additions").
                       API on fleetvisord, SIGUSR2 on 4.2.5), a serverurl=
                       list in the config file.
   test_semicolons_in_shell  ';' in the shell runs the commands in turn.
+  test_completion_offers_hosts  Tab completes HOST/ and then the names.
   test_mtail          mtail over two servers: lines of both, each after
                       HOST/NAME, whole lines only; Ctrl-C ends it.
   test_twenty         20 servers that each hold their getAllProcessInfo
@@ -322,6 +323,40 @@ def test_semicolons_in_shell(fleet):
     assert one.replace("supervisor> ", "") == \
         three.replace("supervisor> ", ""), (one, three)
     assert "No such process nope" in one, one
+
+
+def test_completion_offers_hosts(fleet):
+    """Tab in the shell of several servers: "HOST/" for a name without a
+    host, then the names of every server's processes after it."""
+    import pty
+    import select
+    _, urls, _ = fleet
+    pid, fd = pty.fork()
+    if pid == 0:                                    # pragma: no cover
+        os.execv(CTL, [CTL, "-s", urls[0], "-s", urls[1]])
+
+    def read_until(pred, timeout=15):
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not pred(out):
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        return out
+    try:
+        read_until(lambda o: b"supervisor> " in o)
+        os.write(fd, b"status b\t")
+        assert b"ee/" in read_until(lambda o: b"ee/" in o), "no bee/"
+        os.write(fd, b"ta\t")
+        assert b"lk " in read_until(lambda o: b"lk " in o), "no talk"
+        os.write(fd, b"\x15quit\n")
+        read_until(lambda o: False, 2)
+    finally:
+        os.close(fd)
+        os.waitpid(pid, 0)
 
 
 # ---------------------------------------------------------------------------
