@@ -457,6 +457,14 @@ ctl_onecmd(struct ctl *ctl, const char *line)
 	const char *semi;
 	int rv = 0;
 
+	/* --json prints one document per command: two commands on a line
+	 * would make two. */
+	if (ctl->opt.json && ctl->report == NULL && strchr(line, ';') != NULL) {
+		ctl_out(ctl,
+		    "Error: with --json, give one command per line (no ';')");
+		ctl->exit_status = CTL_EXIT_INVALID_ARGS;
+		return CTL_EXIT_INVALID_ARGS;
+	}
 	while ((semi = strchr(line, ';')) != NULL) {
 		char *one = fv_xstrndup(line, (size_t)(semi - line));
 

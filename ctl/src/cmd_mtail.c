@@ -44,7 +44,7 @@ ctl_lines_emit(struct ctl_lines *l, FILE *out, const char *p, size_t n)
 	fv_buf_reset(&l->partial);
 }
 
-void
+bool
 ctl_lines_feed(struct ctl_lines *l, FILE *out, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -65,7 +65,7 @@ ctl_lines_feed(struct ctl_lines *l, FILE *out, const char *p, size_t n)
 		p += len;
 		n -= len;
 	}
-	fflush(out);
+	return fflush(out) == 0 && !ferror(out);
 }
 
 void
@@ -136,7 +136,12 @@ ctl_mtail_on_data(void *arg, const char *p, size_t n)
 {
 	struct ctl_mtail_stream *s = arg;
 
-	ctl_lines_feed(&s->lines, s->mt->ctl->out, p, n);
+	/* Nobody reads any more (mtail | head): stop, as a closed pipe
+	 * stops tail -f. */
+	if (!ctl_lines_feed(&s->lines, s->mt->ctl->out, p, n)) {
+		s->mt->interrupted = true;
+		s->mt->code = CTL_EXIT_GENERIC;
+	}
 }
 
 static void
@@ -181,9 +186,19 @@ ctl_mtail_match(
 		    (strcmp(ctl_str(info, "group"), group) == 0 &&
 		        (process == NULL ||
 		            strcmp(ctl_str(info, "name"), process) == 0))) {
-			fv_strv_push_take(specs,
-			    ctl_namespec(
-			        ctl_str(info, "group"), ctl_str(info, "name")));
+			char *spec = ctl_namespec(
+			    ctl_str(info, "group"), ctl_str(info, "name"));
+			bool seen = false;
+
+			/* "mtail all web" follows web once. */
+			for (size_t k = 0; k < specs->n && !seen; k++) {
+				seen = strcmp(specs->v[k], spec) == 0;
+			}
+			if (seen) {
+				free(spec);
+			} else {
+				fv_strv_push_take(specs, spec);
+			}
 			found = true;
 		}
 	}

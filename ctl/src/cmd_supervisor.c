@@ -159,9 +159,9 @@ ctl_reopen_help(struct ctl *ctl)
 
 /*
  * ctl_reopen_signal is reopen for a server without fleetvisor.reopenLogs
- * (4.2.5): SIGUSR2 to the pid getPID names, but only when it is shown to
- * listen on our UNIX socket here (sockowner.h); otherwise the user is
- * told what to do.
+ * (4.2.5): SIGUSR2 to the pid getPID names, but only when the kernel shows
+ * that process listening on our UNIX socket here (sockowner.h);
+ * otherwise the user is told what to do.
  */
 static int
 ctl_reopen_signal(struct ctl *ctl)
@@ -182,8 +182,7 @@ ctl_reopen_signal(struct ctl *ctl)
 	(void)xr_int_get(r.value, &pid);
 	ctl_result_fini(&r);
 	if (strncmp(url, "unix://", 7) == 0 &&
-	    ctl_sock_listened_by(url + 7, (pid_t)pid) &&
-	    kill((pid_t)pid, SIGUSR2) == 0) {
+	    ctl_sock_signal_owner(url + 7, (pid_t)pid, SIGUSR2) == 0) {
 		ctl_out(ctl,
 		    "Reopened log files (SIGUSR2 to supervisord, pid %d)",
 		    (int)pid);

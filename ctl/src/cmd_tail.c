@@ -171,10 +171,22 @@ static void
 ctl_follow_on_data(void *arg, const char *p, size_t n)
 {
 	struct ctl_follow_stream *fs = arg;
-	FILE *out = fs->f->ctl->out;
+	struct ctl *ctl = fs->f->ctl;
+	FILE *out = ctl->out;
 
 	fwrite(p, 1, n, out);
-	fflush(out);
+	if (fflush(out) != 0 || ferror(out)) {
+		/* Nobody reads (tail -f | head): 4.2.5's listener reports
+		 * the broken pipe on stderr and the stream ends. */
+		fprintf(ctl->err,
+		    "%s%s Cannot connect, error: <class 'BrokenPipeError'> "
+		    "([Errno %d] %s)\n",
+		    ctl_server_url(ctl->server), fs->path, EPIPE,
+		    strerror(EPIPE));
+		fflush(ctl->err);
+		ctl_stream_stop(fs->st);
+		fs->st = NULL;
+	}
 }
 
 /* ctl_follow_on_end reports an ended stream as 4.2.5's http_client

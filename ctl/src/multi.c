@@ -529,7 +529,7 @@ ctl_multi_run(struct ctl *ctl, const struct ctl_cmd *c, const char *arg)
 		goto out;
 	}
 	if ((rv = ctl_multi_confirm(ctl, c, &yes)) != 0 || !yes) {
-		code = rv;
+		code = rv == CTL_RAISED ? rv : ctl_exit_merge(code, rv);
 		goto out;
 	}
 	for (size_t i = 0; i < m->n; i++) {

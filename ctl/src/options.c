@@ -528,15 +528,16 @@ out:
 
 /*
  * ctl_opt_split_urls adds the servers of a serverurl= value: one URL as
- * 4.2.5 reads it, or several separated by white space or commas (ours).
- * A value without separators is taken whole, so that anything 4.2.5
- * accepts reads the same.
+ * 4.2.5 reads it, or several separated by white space or commas (ours)
+ * when every part starts with http:// or unix://. Anything else is taken
+ * whole, so that what 4.2.5 accepts reads the same.
  */
 static void
 ctl_opt_split_urls(struct ctl_options *opt, const char *value)
 {
 	const char *p = value;
 	struct fv_strv urls = { 0 };
+	bool list = true;
 
 	for (;;) {
 		size_t n;
@@ -548,7 +549,15 @@ ctl_opt_split_urls(struct ctl_options *opt, const char *value)
 		fv_strv_push_take(&urls, fv_xstrndup(p, n));
 		p += n;
 	}
-	if (urls.n <= 1) {
+	/* A UNIX socket path may hold a space or a comma: only a value
+	 * whose every part is a URL is a list. */
+	for (size_t i = 0; i < urls.n; i++) {
+		if (strncmp(urls.v[i], "http://", 7) != 0 &&
+		    strncmp(urls.v[i], "unix://", 7) != 0) {
+			list = false;
+		}
+	}
+	if (urls.n <= 1 || !list) {
 		fv_strv_free(&urls);
 		fv_strv_push(&urls, value);
 	}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +20,7 @@
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "hosts.h"
+#include "options.h"
 
 /* ---- Names ---- */
 
@@ -465,6 +467,53 @@ test_single_json_and_semicolons(void **state)
 	mx_free(mx);
 }
 
+/* serverurl= is a list only when every part is a URL. */
+static void
+test_serverurl_lists(void **state)
+{
+	static const struct {
+		const char *value;
+		size_t n;
+		const char *first, *last;
+	} cases[] = {
+		{ "unix:///tmp/a.sock, http://h2:9001\n  http://h3:9001", 3,
+		    "unix:///tmp/a.sock", "http://h3:9001" },
+		/* A socket path with a space is one URL, as 4.2.5 reads it. */
+		{ "unix:///tmp/my dir/s.sock", 1, "unix:///tmp/my dir/s.sock",
+		    "unix:///tmp/my dir/s.sock" },
+		{ "http://h1:9001 nonsense", 1, "http://h1:9001 nonsense",
+		    "http://h1:9001 nonsense" },
+	};
+	char path[] = "/tmp/fvctl-conf-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char prog[] = "fleetvisorctl", c[] = "-c", cmd[] = "status";
+		char *argv[] = { prog, c, path, cmd, NULL };
+		struct ctl_options o;
+		char *err = NULL;
+		bool help;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fprintf(f, "[supervisorctl]\nserverurl = %s\n", cases[i].value);
+		fclose(f);
+		assert_int_equal(
+		    ctl_options_parse(&o, 4, argv, &help, &err), 0);
+		assert_int_equal(o.serverurls.n, cases[i].n);
+		assert_string_equal(o.serverurls.v[0], cases[i].first);
+		assert_string_equal(
+		    o.serverurls.v[o.serverurls.n - 1], cases[i].last);
+		assert_string_equal(o.serverurl, cases[i].first);
+		ctl_options_fini(&o);
+		free(err);
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -482,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_multi_actions_per_host),
 		cmocka_unit_test(test_multi_json),
 		cmocka_unit_test(test_single_json_and_semicolons),
+		cmocka_unit_test(test_serverurl_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
