@@ -6,6 +6,7 @@
  * read is refused at load time with file:line, section and key, rather
  * than found out later by an agent that never joins its fleet.
  */
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -61,9 +62,17 @@ cfg_fleet_url(const char *url)
 	}
 	if (hp[0] == '[') {
 		const char *close = strchr(hp, ']');
+		char addr[INET6_ADDRSTRLEN];
+		struct in6_addr in6;
 
-		if (close == NULL || close == hp + 1 || close[1] != ':') {
+		if (close == NULL || close[1] != ':' ||
+		    (size_t)(close - hp - 1) >= sizeof(addr)) {
 			return "an IPv6 address is written [ADDRESS]:PORT";
+		}
+		memcpy(addr, hp + 1, (size_t)(close - hp - 1));
+		addr[close - hp - 1] = '\0';
+		if (inet_pton(AF_INET6, addr, &in6) != 1) {
+			return "not an IPv6 address between the brackets";
 		}
 		colon = close + 1;
 	} else {
@@ -228,7 +237,12 @@ cfg_fleet_file(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	if (rv != 0 || s == NULL) {
 		return rv;
 	}
-	*out = cfg_normalize_path(fv_str_strip(s));
+	if (*fv_str_strip(s) == '\0') {
+		free(s);
+		return cfg_fail(
+		    L, sec, key, "empty: give a file, or leave %s out", key);
+	}
+	*out = cfg_normalize_path(s);
 	free(s);
 	if (stat(*out, &st) != 0 || access(*out, R_OK) != 0) {
 		return cfg_fail(L, sec, key, "cannot read %s", *out);
@@ -304,7 +318,8 @@ cfg_fleet_secret(struct cfg_loader *L, const struct cfg_ini_section *sec,
 	}
 	if ((st.st_mode & 077) != 0) {
 		return cfg_fail(L, sec, "secret_file",
-		    "%s can be read by others (mode %04o): chmod 600 it",
+		    "%s is open to its group or others (mode %04o): chmod 600 "
+		    "it",
 		    f->secret_file, (unsigned)(st.st_mode & 07777));
 	}
 	if (st.st_size == 0) {

@@ -238,6 +238,9 @@ test_load_fleet(void **state)
 		{ "controller=tcp://c\n", "needs HOST:PORT" },
 		{ "controller=tcp://c:70000\n", "port must be a number" },
 		{ "controller=tcp://[::1:7\n", "[ADDRESS]:PORT" },
+		{ "controller=tcp://[zz]:7100\n", "not an IPv6 address" },
+		{ "controller=tcp://c:1\ntls_ca=\n",
+		    "[fleet] tls_ca: empty: give a file, or leave tls_ca out" },
 		{ "controller=ipc://x.sock\n", "needs an absolute path" },
 		{ "controller=tcp://c:1 tcp://c:1\n", "is given twice" },
 		{ "controller=tcp://c:1,tcp://c:2,tcp://c:3,tcp://c:4,"
@@ -296,7 +299,8 @@ test_load_fleet(void **state)
 	    dir, dir);
 	assert_int_equal(chmod(secret, 0644), 0);
 	assert_int_equal(load(dir, conf, &cfg, &d), FV_EBADCONF);
-	if (strstr(d.msg, "can be read by others (mode 0644)") == NULL) {
+	if (strstr(d.msg, "is open to its group or others (mode 0644)") ==
+	    NULL) {
 		fail_msg("'%s'", d.msg);
 	}
 	assert_int_equal(chmod(secret, 0600), 0);
