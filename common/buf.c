@@ -39,7 +39,7 @@ fv_buf_reset(struct fv_buf *b)
 	}
 }
 
-static int
+int
 fv_buf_reserve(struct fv_buf *b, size_t n)
 {
 	size_t want, ncap;

@@ -23,6 +23,12 @@ void fv_buf_init(struct fv_buf *b, size_t max);
 void fv_buf_fini(struct fv_buf *b);
 /* fv_buf_reset empties the buffer, keeping its storage. */
 void fv_buf_reset(struct fv_buf *b);
+/*
+ * fv_buf_reserve makes room for n more bytes (and the NUL) at once, so a
+ * writer that knows its size grows the storage once; FV_ETOOBIG past the
+ * cap, with nothing changed.
+ */
+int fv_buf_reserve(struct fv_buf *b, size_t n);
 /* fv_buf_append adds n bytes; FV_ETOOBIG (nothing added) past the cap. */
 int fv_buf_append(struct fv_buf *b, const void *p, size_t n);
 /* fv_buf_puts appends a C string. */

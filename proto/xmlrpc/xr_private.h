@@ -11,19 +11,42 @@
 #include "proto/xmlrpc/xr_value.h"
 
 struct xr_member {
-	char *name; /* owned, NUL-terminated */
+	const char *name; /* NUL-terminated; owned through name_owned */
+	/* name itself when the member owns it; NULL for a string literal
+	 * given to xr_struct_add_static_take, which is never freed. */
+	char *name_owned;
 	struct xr_value *value;
+};
+
+/*
+ * Where a node's storage lives. A node and its parts are normally
+ * separate allocations, each freed by xr_value_free; these flags mark the
+ * parts that share an allocation with something else and so are never
+ * passed to free() on their own.
+ */
+enum {
+	/* The node lies inside its parent's allocation (a struct made by
+	 * xr_struct_new_fields), released with the parent. */
+	XR_VF_EMBEDDED = 1 << 0,
+	/* u.bytes.p lies inside the node's allocation or its parent's. */
+	XR_VF_BYTES_SHARED = 1 << 1,
+	/* u.st.m lies inside the node's allocation; growing it copies it
+	 * out to a heap array first. */
+	XR_VF_ITEMS_SHARED = 1 << 2,
 };
 
 struct xr_value {
 	enum xr_type type;
+	unsigned flags; /* XR_VF_* */
 	union {
 		int32_t i;
 		bool b;
 		double d;
 		struct xr_datetime dt;
 		struct {
-			char *p; /* owned; one extra NUL after n bytes */
+			/* Owned (see XR_VF_BYTES_SHARED); one extra NUL
+			 * after n bytes. */
+			char *p;
 			size_t n;
 		} bytes; /* XR_STRING, XR_BASE64 */
 		struct {

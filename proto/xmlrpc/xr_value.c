@@ -12,6 +12,7 @@
  */
 #include "proto/xmlrpc/xr_value.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,16 +65,31 @@ xr_bytes_new_take(enum xr_type t, char *p, size_t n)
 	return v;
 }
 
+/*
+ * xr_bytes_new copies the bytes into the node's own allocation, just past
+ * it: one malloc and one free per string instead of two.
+ */
 static struct xr_value *
 xr_bytes_new(enum xr_type t, const void *p, size_t n)
 {
-	char *copy = fv_xmalloc(n + 1);
+	struct xr_value *v;
 
-	if (n > 0) {
-		memcpy(copy, p, n);
+	/* Sizes from peers are capped long before this; like fv_xmalloc,
+	 * an impossible size aborts. */
+	if (n > SIZE_MAX - sizeof(*v) - 1) {
+		abort();
 	}
-	copy[n] = '\0';
-	return xr_bytes_new_take(t, copy, n);
+	v = fv_xmalloc(sizeof(*v) + n + 1);
+	memset(v, 0, sizeof(*v));
+	v->type = t;
+	v->flags = XR_VF_BYTES_SHARED;
+	v->u.bytes.p = (char *)(v + 1);
+	v->u.bytes.n = n;
+	if (n > 0) {
+		memcpy(v->u.bytes.p, p, n);
+	}
+	v->u.bytes.p[n] = '\0';
+	return v;
 }
 
 struct xr_value *
@@ -115,6 +131,56 @@ xr_struct_new(void)
 	return xr_value_alloc(XR_STRUCT);
 }
 
+struct xr_value *
+xr_struct_new_fields(const struct xr_field *f, size_t n)
+{
+	size_t head = sizeof(struct xr_value) +
+	    n * (sizeof(struct xr_member) + sizeof(struct xr_value));
+	size_t total = head, k;
+	struct xr_value *s, *vals;
+	char *bytes;
+
+	/* Header, members, value nodes, then every string's bytes and NUL:
+	 * one allocation, so a process-info struct costs one malloc. */
+	for (k = 0; k < n; k++) {
+		if (f[k].type == XR_STRING) {
+			total += strlen(f[k].s) + 1;
+		} else if (f[k].type != XR_INT && f[k].type != XR_BOOL) {
+			abort(); /* a programming error: see xr_value.h */
+		}
+	}
+	s = fv_xmalloc(total);
+	memset(s, 0, head);
+	s->type = XR_STRUCT;
+	s->flags = XR_VF_ITEMS_SHARED;
+	s->u.st.m = (struct xr_member *)(s + 1);
+	s->u.st.n = s->u.st.cap = n;
+	vals = (struct xr_value *)(s->u.st.m + n);
+	bytes = (char *)(vals + n);
+	for (k = 0; k < n; k++) {
+		struct xr_value *v = &vals[k];
+
+		v->type = f[k].type;
+		v->flags = XR_VF_EMBEDDED;
+		if (f[k].type == XR_INT) {
+			v->u.i = f[k].i;
+		} else if (f[k].type == XR_BOOL) {
+			v->u.b = f[k].i != 0;
+		} else {
+			size_t len = strlen(f[k].s);
+
+			v->flags |= XR_VF_BYTES_SHARED;
+			v->u.bytes.p = bytes;
+			v->u.bytes.n = len;
+			memcpy(bytes, f[k].s, len + 1);
+			bytes += len + 1;
+		}
+		s->u.st.m[k].name = f[k].name;
+		s->u.st.m[k].value = v;
+	}
+	return s;
+}
+
 void
 xr_value_free(struct xr_value *v)
 {
@@ -124,7 +190,9 @@ xr_value_free(struct xr_value *v)
 	switch (v->type) {
 	case XR_STRING:
 	case XR_BASE64:
-		free(v->u.bytes.p);
+		if ((v->flags & XR_VF_BYTES_SHARED) == 0) {
+			free(v->u.bytes.p);
+		}
 		break;
 	case XR_ARRAY:
 		for (size_t i = 0; i < v->u.arr.n; i++) {
@@ -134,10 +202,12 @@ xr_value_free(struct xr_value *v)
 		break;
 	case XR_STRUCT:
 		for (size_t i = 0; i < v->u.st.n; i++) {
-			free(v->u.st.m[i].name);
+			free(v->u.st.m[i].name_owned);
 			xr_value_free(v->u.st.m[i].value);
 		}
-		free(v->u.st.m);
+		if ((v->flags & XR_VF_ITEMS_SHARED) == 0) {
+			free(v->u.st.m);
+		}
 		break;
 	case XR_INT:
 	case XR_BOOL:
@@ -145,31 +215,92 @@ xr_value_free(struct xr_value *v)
 	case XR_DATETIME:
 		break;
 	}
-	free(v);
+	if ((v->flags & XR_VF_EMBEDDED) == 0) {
+		free(v);
+	}
+}
+
+/* xr_grow_cap is the capacity that holds n more items after len. */
+static size_t
+xr_grow_cap(size_t len, size_t cap, size_t n)
+{
+	if (n <= cap - len) {
+		return cap;
+	}
+	if (n > SIZE_MAX / 4 - len) {
+		abort();
+	}
+	cap = cap == 0 ? 4 : cap;
+	while (cap - len < n) {
+		cap *= 2;
+	}
+	return cap;
+}
+
+void
+xr_array_reserve(struct xr_value *a, size_t n)
+{
+	size_t cap = xr_grow_cap(a->u.arr.n, a->u.arr.cap, n);
+
+	if (cap != a->u.arr.cap) {
+		a->u.arr.v =
+		    fv_xreallocarray(a->u.arr.v, cap, sizeof(*a->u.arr.v));
+		a->u.arr.cap = cap;
+	}
+}
+
+void
+xr_struct_reserve(struct xr_value *s, size_t n)
+{
+	size_t cap = xr_grow_cap(s->u.st.n, s->u.st.cap, n);
+
+	struct xr_member *m;
+
+	if (cap == s->u.st.cap) {
+		return;
+	}
+	if ((s->flags & XR_VF_ITEMS_SHARED) != 0) {
+		m = fv_xreallocarray(NULL, cap, sizeof(*m));
+		memcpy(m, s->u.st.m, s->u.st.n * sizeof(*m));
+		s->flags &= ~(unsigned)XR_VF_ITEMS_SHARED;
+	} else {
+		m = fv_xreallocarray(s->u.st.m, cap, sizeof(*m));
+	}
+	s->u.st.m = m;
+	s->u.st.cap = cap;
 }
 
 void
 xr_array_add_take(struct xr_value *a, struct xr_value *v)
 {
-	if (a->u.arr.n == a->u.arr.cap) {
-		a->u.arr.cap = a->u.arr.cap == 0 ? 4 : a->u.arr.cap * 2;
-		a->u.arr.v = fv_xreallocarray(
-		    a->u.arr.v, a->u.arr.cap, sizeof(*a->u.arr.v));
-	}
+	xr_array_reserve(a, 1);
 	a->u.arr.v[a->u.arr.n++] = v;
+}
+
+static void
+xr_struct_push(
+    struct xr_value *s, const char *name, char *owned, struct xr_value *v)
+{
+	struct xr_member *m;
+
+	xr_struct_reserve(s, 1);
+	m = &s->u.st.m[s->u.st.n++];
+	m->name = name;
+	m->name_owned = owned;
+	m->value = v;
 }
 
 void
 xr_struct_append_take(struct xr_value *s, char *name, struct xr_value *v)
 {
-	if (s->u.st.n == s->u.st.cap) {
-		s->u.st.cap = s->u.st.cap == 0 ? 4 : s->u.st.cap * 2;
-		s->u.st.m = fv_xreallocarray(
-		    s->u.st.m, s->u.st.cap, sizeof(*s->u.st.m));
-	}
-	s->u.st.m[s->u.st.n].name = name;
-	s->u.st.m[s->u.st.n].value = v;
-	s->u.st.n++;
+	xr_struct_push(s, name, name, v);
+}
+
+void
+xr_struct_add_static_take(
+    struct xr_value *s, const char *name, struct xr_value *v)
+{
+	xr_struct_push(s, name, NULL, v);
 }
 
 void
@@ -199,15 +330,24 @@ xr_value_dup(const struct xr_value *v)
 		return xr_bytes_new(v->type, v->u.bytes.p, v->u.bytes.n);
 	case XR_ARRAY:
 		c = xr_array_new();
+		xr_array_reserve(c, v->u.arr.n);
 		for (size_t i = 0; i < v->u.arr.n; i++) {
 			xr_array_add_take(c, xr_value_dup(v->u.arr.v[i]));
 		}
 		return c;
 	case XR_STRUCT:
 		c = xr_struct_new();
+		xr_struct_reserve(c, v->u.st.n);
 		for (size_t i = 0; i < v->u.st.n; i++) {
-			xr_struct_append_take(c, fv_xstrdup(v->u.st.m[i].name),
-			    xr_value_dup(v->u.st.m[i].value));
+			const struct xr_member *m = &v->u.st.m[i];
+			char *own = NULL;
+
+			/* A literal name outlives any tree: share it. */
+			if (m->name_owned != NULL) {
+				own = fv_xstrdup(m->name_owned);
+			}
+			xr_struct_push(c, own != NULL ? own : m->name, own,
+			    xr_value_dup(m->value));
 		}
 		return c;
 	case XR_INT:

@@ -8,7 +8,10 @@
 /*
  * The XML-RPC value model: an owned tree of struct xr_value. Every node has
  * exactly one owner; containers own their children, and xr_value_free
- * releases a whole tree. There is no nil: Supervisor 4.2.5 never sends one
+ * releases a whole tree. A node may share its allocation with its bytes
+ * or, in a struct made by xr_struct_new_fields, with its siblings; that is
+ * invisible to users, since only the owner of a tree ever frees it. There
+ * is no nil: Supervisor 4.2.5 never sends one
  * (xmlrpclib.dumps without allow_none) and its clients cannot send one
  * either, so <nil/> is refused by the parser like any unknown type.
  *
@@ -70,6 +73,26 @@ struct xr_value *xr_base64_new(const void *p, size_t n);
 struct xr_value *xr_array_new(void);
 struct xr_value *xr_struct_new(void);
 
+/*
+ * A member of a struct made at once by xr_struct_new_fields: name is a
+ * literal (borrowed for ever, as in xr_struct_add_static_take); type is
+ * XR_INT (i), XR_BOOL (i != 0) or XR_STRING (the C string s, copied).
+ */
+struct xr_field {
+	const char *name;
+	enum xr_type type;
+	int32_t i;
+	const char *s;
+};
+
+/*
+ * xr_struct_new_fields makes a struct of the n members f, in order and as
+ * given (no duplicate check), in a single allocation: for answers with a
+ * fixed shape built many times a second. The result is an ordinary struct
+ * for every other function here. Any other type in f aborts.
+ */
+struct xr_value *xr_struct_new_fields(const struct xr_field *f, size_t n);
+
 /* xr_value_free releases v and everything below it; NULL is a no-op. */
 void xr_value_free(struct xr_value *v);
 /* xr_value_dup returns a deep copy of v owned by the caller (NULL: NULL). */
@@ -90,6 +113,21 @@ void xr_array_add_take(struct xr_value *a, struct xr_value *v);
  */
 void xr_struct_set_take(
     struct xr_value *s, const char *name, struct xr_value *v);
+/*
+ * xr_struct_add_static_take appends v under name, taking ownership of v,
+ * without copying name or looking for a member of that name: name must
+ * outlive the tree (a string literal) and the caller keeps names distinct.
+ * It is for answers with fixed member names, built many times a second.
+ */
+void xr_struct_add_static_take(
+    struct xr_value *s, const char *name, struct xr_value *v);
+/*
+ * xr_array_reserve and xr_struct_reserve make room for n more elements or
+ * members, so that adding a known count grows the storage once. They
+ * change nothing a reader can see.
+ */
+void xr_array_reserve(struct xr_value *a, size_t n);
+void xr_struct_reserve(struct xr_value *s, size_t n);
 
 /*
  * Accessors. They never abort: asking a value of the wrong type (or NULL)

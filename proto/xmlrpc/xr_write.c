@@ -24,6 +24,103 @@
 #define XR_REPLACEMENT "\xef\xbf\xbd"
 
 /*
+ * XR_PUT appends a string literal with its length known at compile time:
+ * answers are mostly fixed markup, and strlen on each piece showed up in
+ * profiles of getAllProcessInfo.
+ */
+#define XR_PUT(b, lit) xr_put((b), "" lit, sizeof(lit) - 1)
+
+/*
+ * xr_put is fv_buf_append inlined for the case where the bytes fit the
+ * storage already there (always, once xr_size_hint has reserved it): an
+ * answer is thousands of small pieces, and the call per piece showed.
+ */
+static inline int
+xr_put(struct fv_buf *b, const void *p, size_t n)
+{
+	if (b->data != NULL && n < b->cap - b->len && n <= b->max - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return fv_buf_append(b, p, n);
+}
+
+/*
+ * xr_plain_byte[c] is 1 for a byte xr_escape copies unchanged: tab, LF
+ * and 0x20..0x7f except '&', '<' and '>'. Everything else (other
+ * controls, CR, and every byte from 0x80, left 0 here) takes the slow
+ * path. A table, as it is read once per byte of every string and name.
+ */
+/* clang-format off */
+static const unsigned char xr_plain_byte[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20 */ 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	/* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+/* clang-format on */
+
+/*
+ * xr_plain8 tells whether all eight bytes at p are plain without tab or
+ * LF, testing them at once (the SWAR tricks of "Bit Twiddling Hacks": a
+ * byte below 0x20, at or above 0x80, or equal to '&', '<' or '>' sets
+ * its top bit in the result, and none other does). A false answer only
+ * sends these bytes down the byte-by-byte path.
+ */
+static inline bool
+xr_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t high = 0x8080808080808080u;
+	uint64_t x, amp, lt, gt, ctl;
+
+	memcpy(&x, p, sizeof(x));
+	amp = x ^ (ones * '&');
+	lt = x ^ (ones * '<');
+	gt = x ^ (ones * '>');
+	ctl = (x - ones * 0x20) & ~x;
+	amp = (amp - ones) & ~amp;
+	lt = (lt - ones) & ~lt;
+	gt = (gt - ones) & ~gt;
+	return ((x | ctl | amp | lt | gt) & high) == 0;
+}
+
+/*
+ * xr_fmt_int writes the decimal form of i (as "%ld" would) so that it ends
+ * at end, and returns where it starts; end needs 11 bytes before it.
+ */
+static char *
+xr_fmt_int(char *end, int32_t i)
+{
+	/* Through unsigned, so INT32_MIN negates without overflow. */
+	uint32_t u = i < 0 ? 0u - (uint32_t)i : (uint32_t)i;
+	char *p = end;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (i < 0) {
+		*--p = '-';
+	}
+	return p;
+}
+
+/* xr_fmt_02 writes v (0..99) as two digits at p. */
+static void
+xr_fmt_02(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
  * xr_utf8_seq looks at the bytes at p (n > 0, p[0] >= 0x80) and returns
  * the length of a well-formed UTF-8 sequence there, with its code point in
  * *cp, or 0 and in *bad the length of the maximal ill-formed subpart to
@@ -76,9 +173,26 @@ xr_escape(struct fv_buf *b, const void *p, size_t n)
 	int rv;
 
 	/* Copy runs of plain bytes at once; stop at anything to rewrite. */
-	while (i < n) {
-		unsigned char c = s[i];
+	for (;;) {
+		unsigned char c;
+		size_t stop;
 
+		/* The common case: names, paths, states, all plain ASCII,
+		 * eight bytes at a time, then one by one up to eight more. */
+		while (n - i >= 8 && xr_plain8(s + i)) {
+			i += 8;
+		}
+		stop = n - i > 8 ? i + 8 : n;
+		while (i < stop && xr_plain_byte[s[i]]) {
+			i++;
+		}
+		if (i >= n) {
+			break;
+		}
+		if (i == stop) {
+			continue;
+		}
+		c = s[i];
 		rep = NULL;
 		len = 1;
 		if (c < 0x80) {
@@ -90,7 +204,7 @@ xr_escape(struct fv_buf *b, const void *p, size_t n)
 				rep = "&gt;";
 			} else if (c == '\r') {
 				rep = "&#13;";
-			} else if (c < 0x20 && c != '\t' && c != '\n') {
+			} else if (c < 0x20) {
 				rep = XR_REPLACEMENT;
 			}
 		} else if ((len = xr_utf8_seq(s + i, n - i, &cp, &bad)) == 0) {
@@ -103,14 +217,14 @@ xr_escape(struct fv_buf *b, const void *p, size_t n)
 			i += len;
 			continue;
 		}
-		if ((rv = fv_buf_append(b, s + run, i - run)) != 0 ||
-		    (rv = fv_buf_puts(b, rep)) != 0) {
+		if ((rv = xr_put(b, s + run, i - run)) != 0 ||
+		    (rv = xr_put(b, rep, strlen(rep))) != 0) {
 			return rv;
 		}
 		i += len;
 		run = i;
 	}
-	return fv_buf_append(b, s + run, i - run);
+	return xr_put(b, s + run, n - run);
 }
 
 /*
@@ -216,11 +330,23 @@ xr_double_repr(struct fv_buf *b, double d)
 		        (rv = fv_buf_append(b, digits + 1, nd - 1)) != 0)) {
 			return rv;
 		}
-		return fv_buf_printf(
-		    b, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+		/* "e+XX" or "e-XXX": a double's exponent is below 400. */
+		{
+			char e[8];
+			int ax = x < 0 ? -x : x;
+			size_t k = 0;
+
+			e[k++] = 'e';
+			e[k++] = x < 0 ? '-' : '+';
+			if (ax >= 100) {
+				e[k++] = (char)('0' + ax / 100);
+			}
+			xr_fmt_02(e + k, ax % 100);
+			return fv_buf_append(b, e, k + 2);
+		}
 	}
 	if (decpt <= 0) {
-		if ((rv = fv_buf_puts(b, "0.")) != 0) {
+		if ((rv = XR_PUT(b, "0.")) != 0) {
 			return rv;
 		}
 		for (int k = decpt; k < 0; k++) {
@@ -239,7 +365,7 @@ xr_double_repr(struct fv_buf *b, double d)
 				return rv;
 			}
 		}
-		return fv_buf_puts(b, ".0");
+		return XR_PUT(b, ".0");
 	}
 	if ((rv = fv_buf_append(b, digits, (size_t)decpt)) != 0 ||
 	    (rv = fv_buf_putc(b, '.')) != 0) {
@@ -287,57 +413,89 @@ xr_base64_put(struct fv_buf *b, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* xr_write_int writes an int value in one append, without printf. */
+static int
+xr_write_int(struct fv_buf *b, int32_t i)
+{
+	static const char head[] = "<value><int>", tail[] = "</int></value>\n";
+	char text[sizeof(head) - 1 + 11 + sizeof(tail) - 1];
+	char *end = text + sizeof(head) - 1 + 11;
+	char *p = xr_fmt_int(end, i);
+
+	p -= sizeof(head) - 1;
+	memcpy(p, head, sizeof(head) - 1);
+	memcpy(end, tail, sizeof(tail) - 1);
+	return xr_put(b, p, (size_t)(end + sizeof(tail) - 1 - p));
+}
+
+/* xr_write_datetime writes YYYYMMDDTHH:MM:SS of a valid dt. */
+static int
+xr_write_datetime(struct fv_buf *b, const struct xr_datetime *dt)
+{
+	char t[17];
+	int rv;
+
+	xr_fmt_02(t, dt->year / 100);
+	xr_fmt_02(t + 2, dt->year % 100);
+	xr_fmt_02(t + 4, dt->month);
+	xr_fmt_02(t + 6, dt->day);
+	t[8] = 'T';
+	xr_fmt_02(t + 9, dt->hour);
+	t[11] = ':';
+	xr_fmt_02(t + 12, dt->minute);
+	t[14] = ':';
+	xr_fmt_02(t + 15, dt->second);
+	if ((rv = XR_PUT(b, "<value><dateTime.iso8601>")) != 0 ||
+	    (rv = xr_put(b, t, sizeof(t))) != 0) {
+		return rv;
+	}
+	return XR_PUT(b, "</dateTime.iso8601></value>\n");
+}
+
 static int
 xr_write_value(struct fv_buf *b, const struct xr_value *v, size_t depth)
 {
-	const struct xr_datetime *dt;
 	int rv = 0;
 
 	switch (v->type) {
 	case XR_INT:
-		return fv_buf_printf(
-		    b, "<value><int>%ld</int></value>\n", (long)v->u.i);
+		return xr_write_int(b, v->u.i);
 	case XR_BOOL:
-		return fv_buf_puts(b,
-		    v->u.b ? "<value><boolean>1</boolean></value>\n"
-		           : "<value><boolean>0</boolean></value>\n");
+		return v->u.b
+		    ? XR_PUT(b, "<value><boolean>1</boolean></value>\n")
+		    : XR_PUT(b, "<value><boolean>0</boolean></value>\n");
 	case XR_DOUBLE:
 		if (!isfinite(v->u.d)) {
 			return FV_EPROTO;
 		}
-		if ((rv = fv_buf_puts(b, "<value><double>")) != 0 ||
+		if ((rv = XR_PUT(b, "<value><double>")) != 0 ||
 		    (rv = xr_double_repr(b, v->u.d)) != 0) {
 			return rv;
 		}
-		return fv_buf_puts(b, "</double></value>\n");
+		return XR_PUT(b, "</double></value>\n");
 	case XR_STRING:
-		if ((rv = fv_buf_puts(b, "<value><string>")) != 0 ||
+		if ((rv = XR_PUT(b, "<value><string>")) != 0 ||
 		    (rv = xr_escape(b, v->u.bytes.p, v->u.bytes.n)) != 0) {
 			return rv;
 		}
-		return fv_buf_puts(b, "</string></value>\n");
+		return XR_PUT(b, "</string></value>\n");
 	case XR_DATETIME:
-		dt = &v->u.dt;
-		if (!xr_datetime_valid(dt)) {
+		if (!xr_datetime_valid(&v->u.dt)) {
 			return FV_EPROTO;
 		}
-		return fv_buf_printf(b,
-		    "<value><dateTime.iso8601>%04d%02d%02dT%02d:%02d:%02d"
-		    "</dateTime.iso8601></value>\n",
-		    dt->year, dt->month, dt->day, dt->hour, dt->minute,
-		    dt->second);
+		return xr_write_datetime(b, &v->u.dt);
 	case XR_BASE64:
-		if ((rv = fv_buf_puts(b, "<value><base64>\n")) != 0 ||
+		if ((rv = XR_PUT(b, "<value><base64>\n")) != 0 ||
 		    (rv = xr_base64_put(b, (const unsigned char *)v->u.bytes.p,
 		         v->u.bytes.n)) != 0) {
 			return rv;
 		}
-		return fv_buf_puts(b, "</base64></value>\n");
+		return XR_PUT(b, "</base64></value>\n");
 	case XR_ARRAY:
 		if (depth >= XR_MAX_DEPTH_HARD) {
 			return FV_ETOOBIG;
 		}
-		if ((rv = fv_buf_puts(b, "<value><array><data>\n")) != 0) {
+		if ((rv = XR_PUT(b, "<value><array><data>\n")) != 0) {
 			return rv;
 		}
 		for (size_t i = 0; i < v->u.arr.n; i++) {
@@ -346,30 +504,85 @@ xr_write_value(struct fv_buf *b, const struct xr_value *v, size_t depth)
 				return rv;
 			}
 		}
-		return fv_buf_puts(b, "</data></array></value>\n");
+		return XR_PUT(b, "</data></array></value>\n");
 	case XR_STRUCT:
 		if (depth >= XR_MAX_DEPTH_HARD) {
 			return FV_ETOOBIG;
 		}
-		if ((rv = fv_buf_puts(b, "<value><struct>\n")) != 0) {
+		if ((rv = XR_PUT(b, "<value><struct>\n")) != 0) {
 			return rv;
 		}
 		for (size_t i = 0; i < v->u.st.n; i++) {
 			const struct xr_member *m = &v->u.st.m[i];
 
-			if ((rv = fv_buf_puts(b, "<member>\n<name>")) != 0 ||
+			if ((rv = XR_PUT(b, "<member>\n<name>")) != 0 ||
 			    (rv = xr_escape(b, m->name, strlen(m->name))) !=
 			        0 ||
-			    (rv = fv_buf_puts(b, "</name>\n")) != 0 ||
+			    (rv = XR_PUT(b, "</name>\n")) != 0 ||
 			    (rv = xr_write_value(b, m->value, depth + 1)) !=
 			        0 ||
-			    (rv = fv_buf_puts(b, "</member>\n")) != 0) {
+			    (rv = XR_PUT(b, "</member>\n")) != 0) {
 				return rv;
 			}
 		}
-		return fv_buf_puts(b, "</struct></value>\n");
+		return XR_PUT(b, "</struct></value>\n");
 	}
 	return FV_EPROTO;
+}
+
+/*
+ * xr_size_hint estimates the bytes xr_write_value writes for v (exact but
+ * for escapes and number widths), so the writer can grow its buffer once
+ * rather than a dozen times, each a copy of all written so far.
+ */
+static size_t
+xr_size_hint(const struct xr_value *v, size_t depth)
+{
+	size_t n = 0;
+
+	switch (v->type) {
+	case XR_INT:
+		return 38;
+	case XR_BOOL:
+		return 36;
+	case XR_DOUBLE:
+		return 60;
+	case XR_STRING:
+		return 33 + v->u.bytes.n;
+	case XR_DATETIME:
+		return 72;
+	case XR_BASE64:
+		return 36 + (v->u.bytes.n + 2) / 3 * 4 + v->u.bytes.n / 57 + 1;
+	case XR_ARRAY:
+		/* Deeper trees are refused by the writer anyway. */
+		for (size_t i = 0; depth < XR_MAX_DEPTH_HARD && i < v->u.arr.n;
+		     i++) {
+			n += xr_size_hint(v->u.arr.v[i], depth + 1);
+		}
+		return 45 + n;
+	case XR_STRUCT:
+		for (size_t i = 0; depth < XR_MAX_DEPTH_HARD && i < v->u.st.n;
+		     i++) {
+			n += 33 + strlen(v->u.st.m[i].name) +
+			    xr_size_hint(v->u.st.m[i].value, depth + 1);
+		}
+		return 34 + n;
+	}
+	return 0;
+}
+
+/*
+ * xr_write_reserve grows b once for v plus extra bytes of markup. Only a
+ * hint: past the cap it reserves nothing and the writer stops at the cap.
+ */
+static void
+xr_write_reserve(struct fv_buf *b, const struct xr_value *v, size_t extra)
+{
+	size_t n = xr_size_hint(v, 0) + extra;
+
+	if (n <= b->max - b->len) {
+		(void)fv_buf_reserve(b, n);
+	}
 }
 
 /* xr_write_undo puts b back to len bytes after a failed write; returns rv. */
@@ -390,6 +603,7 @@ xr_value_write(struct fv_buf *b, const struct xr_value *v)
 {
 	size_t len = b->len;
 
+	xr_write_reserve(b, v, 0);
 	return xr_write_undo(b, len, xr_write_value(b, v, 0));
 }
 
@@ -399,12 +613,12 @@ xr_response_write(struct fv_buf *b, const struct xr_value *v)
 	size_t len = b->len;
 	int rv;
 
-	if ((rv = fv_buf_puts(b,
+	xr_write_reserve(b, v, 100);
+	if ((rv = XR_PUT(b,
 	         "<?xml version='1.0'?>\n<methodResponse>\n<params>\n"
 	         "<param>\n")) != 0 ||
 	    (rv = xr_write_value(b, v, 0)) != 0 ||
-	    (rv = fv_buf_puts(b, "</param>\n</params>\n</methodResponse>\n")) !=
-	        0) {
+	    (rv = XR_PUT(b, "</param>\n</params>\n</methodResponse>\n")) != 0) {
 		return xr_write_undo(b, len, rv);
 	}
 	return 0;
@@ -416,15 +630,21 @@ xr_fault_write(struct fv_buf *b, int32_t code, const char *msg)
 	size_t len = b->len;
 	int rv;
 
+	char num[11];
+	char *start = xr_fmt_int(num + sizeof(num), code);
+
 	/* Python dumps Fault as a struct {faultCode, faultString}. */
-	if ((rv = fv_buf_printf(b,
+	if ((rv = XR_PUT(b,
 	         "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n"
 	         "<value><struct>\n<member>\n<name>faultCode</name>\n"
-	         "<value><int>%ld</int></value>\n</member>\n<member>\n"
-	         "<name>faultString</name>\n<value><string>",
-	         (long)code)) != 0 ||
+	         "<value><int>")) != 0 ||
+	    (rv = fv_buf_append(
+	         b, start, (size_t)(num + sizeof(num) - start))) != 0 ||
+	    (rv = XR_PUT(b,
+	         "</int></value>\n</member>\n<member>\n"
+	         "<name>faultString</name>\n<value><string>")) != 0 ||
 	    (rv = xr_escape(b, msg, strlen(msg))) != 0 ||
-	    (rv = fv_buf_puts(b,
+	    (rv = XR_PUT(b,
 	         "</string></value>\n</member>\n</struct></value>\n"
 	         "</fault>\n</methodResponse>\n")) != 0) {
 		return xr_write_undo(b, len, rv);
@@ -444,20 +664,20 @@ xr_request_write(
 	}
 	/* Python does not escape the method name; we do (same bytes for any
 	 * real name, well-formed for any other). */
-	if ((rv = fv_buf_puts(b,
+	if ((rv = XR_PUT(b,
 	         "<?xml version='1.0'?>\n<methodCall>\n<methodName>")) != 0 ||
 	    (rv = xr_escape(b, method, strlen(method))) != 0 ||
-	    (rv = fv_buf_puts(b, "</methodName>\n<params>\n")) != 0) {
+	    (rv = XR_PUT(b, "</methodName>\n<params>\n")) != 0) {
 		return xr_write_undo(b, len, rv);
 	}
 	for (size_t i = 0; params != NULL && i < params->u.arr.n; i++) {
-		if ((rv = fv_buf_puts(b, "<param>\n")) != 0 ||
+		if ((rv = XR_PUT(b, "<param>\n")) != 0 ||
 		    (rv = xr_write_value(b, params->u.arr.v[i], 1)) != 0 ||
-		    (rv = fv_buf_puts(b, "</param>\n")) != 0) {
+		    (rv = XR_PUT(b, "</param>\n")) != 0) {
 			return xr_write_undo(b, len, rv);
 		}
 	}
-	if ((rv = fv_buf_puts(b, "</params>\n</methodCall>\n")) != 0) {
+	if ((rv = XR_PUT(b, "</params>\n</methodCall>\n")) != 0) {
 		return xr_write_undo(b, len, rv);
 	}
 	return 0;

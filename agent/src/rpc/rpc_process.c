@@ -350,86 +350,155 @@ rpc_signal_all_processes(struct rpc_call *call, const struct xr_value *params)
 
 /* --- Information ------------------------------------------------------ */
 
-/* _interpretProcessInfo's description. */
-static char *
+/*
+ * rpc_fmt_num writes the decimal form of v at p and returns its length
+ * (at most 20). getAllProcessInfo formats a description per process, and
+ * printf was a large part of its cost.
+ */
+static size_t
+rpc_fmt_num(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u =
+	    v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	size_t k = 0, n = 0;
+
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0) {
+		p[n++] = '-';
+	}
+	while (k > 0) {
+		p[n++] = tmp[--k];
+	}
+	return n;
+}
+
+/* rpc_fmt_02 writes v (0..99) as two digits at p and returns 2. */
+static size_t
+rpc_fmt_02(char *p, long long v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return 2;
+}
+
+/* The longest description rpc_proc_uptime and strftime write, plus NUL. */
+#define RPC_DESC_MAX 96
+
+/* "pid N, uptime [D day[s], ]H:MM:SS", as _interpretProcessInfo says. */
+static const char *
+rpc_proc_uptime(
+    const struct proc *p, int32_t start, int32_t now, char buf[RPC_DESC_MAX])
+{
+	/* Whole seconds of UTC times, as its datetime arithmetic. */
+	long long up = (long long)now - start;
+	long long days;
+	size_t n;
+
+	if (up < 0) {
+		up = 0;
+	}
+	days = up / 86400;
+	up %= 86400;
+	memcpy(buf, "pid ", 4);
+	n = 4;
+	n += rpc_fmt_num(buf + n, (long long)p->pid);
+	memcpy(buf + n, ", uptime ", 9);
+	n += 9;
+	if (days > 0) {
+		n += rpc_fmt_num(buf + n, days);
+		memcpy(buf + n, days == 1 ? " day, " : " days, ",
+		    days == 1 ? 6 : 7);
+		n += days == 1 ? 6 : 7;
+	}
+	/* up < 86400, so the hours are 0..23, printed without padding. */
+	n += rpc_fmt_num(buf + n, up / 3600);
+	buf[n++] = ':';
+	n += rpc_fmt_02(buf + n, up / 60 % 60);
+	buf[n++] = ':';
+	n += rpc_fmt_02(buf + n, up % 60);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * _interpretProcessInfo's description: a literal, spawnerr, text in buf,
+ * or (rarely) a new string stored in *freep for the caller to free.
+ */
+static const char *
 rpc_proc_description(const struct proc *p, int32_t start, int32_t stop,
-    int32_t now, const char *spawnerr)
+    int32_t now, const char *spawnerr, char buf[RPC_DESC_MAX], char **freep)
 {
 	enum proc_state st = proc_state(p);
 
+	*freep = NULL;
 	if (st == PROC_RUNNING) {
-		/* Whole seconds of UTC times, as its datetime arithmetic. */
-		long long up = (long long)now - start;
-		long long days;
-
-		if (up < 0) {
-			up = 0;
-		}
-		days = up / 86400;
-		up %= 86400;
-		if (days > 0) {
-			return fv_xasprintf("pid %d, uptime %lld day%s, "
-			                    "%lld:%02lld:%02lld",
-			    (int)p->pid, days, days == 1 ? "" : "s", up / 3600,
-			    up / 60 % 60, up % 60);
-		}
-		return fv_xasprintf("pid %d, uptime %lld:%02lld:%02lld",
-		    (int)p->pid, up / 3600, up / 60 % 60, up % 60);
+		return rpc_proc_uptime(p, start, now, buf);
 	}
 	if (st == PROC_FATAL || st == PROC_BACKOFF) {
 		if (*spawnerr != '\0') {
-			return fv_xstrdup(spawnerr);
+			return spawnerr;
 		}
-		return fv_xasprintf(
+		*freep = fv_xasprintf(
 		    "unknown error (try \"tail %s\")", proc_name(p));
+		return *freep;
 	}
 	if (st == PROC_STOPPED || st == PROC_EXITED) {
-		char buf[64];
 		time_t t = stop;
 		struct tm tm;
 
 		if (start == 0) {
-			return fv_xstrdup("Not started");
+			return "Not started";
 		}
 		if (localtime_r(&t, &tm) == NULL ||
-		    strftime(buf, sizeof(buf), "%b %d %I:%M %p", &tm) == 0) {
+		    strftime(buf, RPC_DESC_MAX, "%b %d %I:%M %p", &tm) == 0) {
 			buf[0] = '\0';
 		}
-		return fv_xstrdup(buf);
+		return buf;
 	}
-	return fv_xstrdup("");
+	return "";
 }
 
+/*
+ * rpc_proc_info builds getProcessInfo's struct, with 4.2.5's members in
+ * its order, as one allocation (xr_struct_new_fields): this runs once per
+ * process for every getAllProcessInfo.
+ */
 static struct xr_value *
 rpc_proc_info(const struct proc_group *g, const struct proc *p)
 {
-	struct xr_value *s = xr_struct_new();
 	int32_t start = rpc_capped_int(p->laststart_wall);
 	int32_t stop = rpc_capped_int(p->laststop_wall);
 	int32_t now = rpc_capped_int((long long)time(NULL));
 	const char *spawnerr = p->spawnerr != NULL ? p->spawnerr : "";
 	const char *out = proc_log_path(p, EVBUS_STDOUT);
 	const char *err = proc_log_path(p, EVBUS_STDERR);
-	char *desc;
+	char buf[RPC_DESC_MAX], *desc_own;
+	const char *desc =
+	    rpc_proc_description(p, start, stop, now, spawnerr, buf, &desc_own);
+	const struct xr_field f[] = {
+		{ "name", XR_STRING, 0, proc_name(p) },
+		{ "group", XR_STRING, 0, g->cfg->name },
+		{ "start", XR_INT, start, NULL },
+		{ "stop", XR_INT, stop, NULL },
+		{ "now", XR_INT, now, NULL },
+		{ "state", XR_INT, (int32_t)proc_state(p), NULL },
+		{ "statename", XR_STRING, 0, proc_state_name(proc_state(p)) },
+		{ "spawnerr", XR_STRING, 0, spawnerr },
+		{ "exitstatus", XR_INT,
+		    p->fsm.has_exitstatus ? p->fsm.exitstatus : 0, NULL },
+		{ "logfile", XR_STRING, 0, out ? out : "" },
+		{ "stdout_logfile", XR_STRING, 0, out ? out : "" },
+		{ "stderr_logfile", XR_STRING, 0, err ? err : "" },
+		{ "pid", XR_INT, (int32_t)p->pid, NULL },
+		{ "description", XR_STRING, 0, desc },
+	};
+	struct xr_value *s = xr_struct_new_fields(f, nitems(f));
 
-	xr_struct_set_take(s, "name", xr_string_new(proc_name(p)));
-	xr_struct_set_take(s, "group", xr_string_new(g->cfg->name));
-	xr_struct_set_take(s, "start", xr_int_new(start));
-	xr_struct_set_take(s, "stop", xr_int_new(stop));
-	xr_struct_set_take(s, "now", xr_int_new(now));
-	xr_struct_set_take(s, "state", xr_int_new((int32_t)proc_state(p)));
-	xr_struct_set_take(
-	    s, "statename", xr_string_new(proc_state_name(proc_state(p))));
-	xr_struct_set_take(s, "spawnerr", xr_string_new(spawnerr));
-	xr_struct_set_take(s, "exitstatus",
-	    xr_int_new(p->fsm.has_exitstatus ? p->fsm.exitstatus : 0));
-	xr_struct_set_take(s, "logfile", xr_string_new(out ? out : ""));
-	xr_struct_set_take(s, "stdout_logfile", xr_string_new(out ? out : ""));
-	xr_struct_set_take(s, "stderr_logfile", xr_string_new(err ? err : ""));
-	xr_struct_set_take(s, "pid", xr_int_new((int32_t)p->pid));
-	desc = rpc_proc_description(p, start, stop, now, spawnerr);
-	xr_struct_set_take(s, "description", xr_string_new(desc));
-	free(desc);
+	free(desc_own);
 	return s;
 }
 
@@ -452,6 +521,7 @@ rpc_get_all_process_info(struct rpc_call *call, const struct xr_value *params)
 	struct rpc_proc_ref *refs = rpc_proc_list(call->ctx->sv, true, &n);
 	struct xr_value *out = xr_array_new();
 
+	xr_array_reserve(out, n);
 	for (size_t i = 0; i < n; i++) {
 		xr_array_add_take(
 		    out, rpc_proc_info(refs[i].group, refs[i].proc));

@@ -6,8 +6,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -137,6 +139,28 @@ test_start_faults(void **state)
 	fx_close(f);
 }
 
+/* uptime_is checks the description of sleeper started ago seconds ago. */
+static void
+uptime_is(struct fx *f, int64_t ago, const char *want)
+{
+	struct proc *p = fx_proc(f, "sleeper");
+	int64_t saved = p->laststart_wall;
+	struct fx_call c;
+	char head[64];
+	const char *desc;
+
+	p->laststart_wall = (int64_t)time(NULL) - ago;
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.getProcessInfo", "s", "sleeper"),
+	    RPC_DONE);
+	desc = fx_member_str(c.call.result, "description");
+	snprintf(head, sizeof(head), "pid %d, %s", (int)p->pid, want);
+	assert_true(strncmp(desc, head, strlen(head)) == 0);
+	assert_int_equal(strlen(desc), strlen(head) + 1);
+	fx_call_fini(&c);
+	p->laststart_wall = saved;
+}
+
 static void
 test_start_wait_then_running(void **state)
 {
@@ -175,6 +199,10 @@ test_start_wait_then_running(void **state)
 	assert_true(fx_member_int(info, "start") > 0);
 	assert_int_equal(fx_member_int(info, "stop"), 0);
 	fx_call_fini(&c2);
+	/* Uptimes over a day, as _interpretProcessInfo words them (the
+	 * last digit may tick while the call runs). */
+	uptime_is(f, 86400 + 3600 + 60, "uptime 1 day, 1:01:0");
+	uptime_is(f, 2 * 86400 + 36000 + 600, "uptime 2 days, 10:10:0");
 
 	/* Stop with wait: true once STOPPED; then NOT_RUNNING. */
 	/* Pending, unless the reap right after the kill saw it die. */

@@ -8,10 +8,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "common/xalloc.h"
 #include "proto/xmlrpc/xr_value.h"
 
 static void
@@ -181,6 +183,113 @@ test_dup_and_equal(void **state)
 	xr_value_free(s2);
 }
 
+/*
+ * Literal member names are kept by pointer and never freed; reserve
+ * changes nothing visible; a dup of a tree holding both kinds of names is
+ * equal and outlives its source (ASan checks the frees).
+ */
+static void
+test_static_names_and_reserve(void **state)
+{
+	struct xr_value *s = xr_struct_new(), *a = xr_array_new(), *c;
+	static const char lit[] = "statename";
+	int32_t i;
+
+	(void)state;
+	xr_struct_reserve(s, 3);
+	xr_struct_reserve(s, 0);
+	xr_struct_add_static_take(s, lit, xr_string_new("RUNNING"));
+	xr_struct_set_take(s, "pid", xr_int_new(7));
+	/* set_take finds a literal-named member like any other. */
+	xr_struct_set_take(s, lit, xr_string_new("STOPPED"));
+	assert_int_equal(xr_struct_len(s), 2);
+	assert_ptr_equal(xr_struct_name(s, 0), lit);
+	assert_string_equal(
+	    xr_string_get(xr_struct_get(s, lit), NULL), "STOPPED");
+	xr_array_reserve(a, 100);
+	assert_int_equal(xr_array_len(a), 0);
+	for (int k = 0; k < 100; k++) {
+		xr_array_add_take(a, xr_int_new(k));
+	}
+	xr_array_add_take(a, xr_string_newn("", 0));
+	assert_int_equal(xr_array_len(a), 101);
+	assert_true(xr_int_get(xr_array_at(a, 99), &i));
+	assert_int_equal(i, 99);
+	xr_struct_add_static_take(s, "list", a);
+	c = xr_value_dup(s);
+	assert_true(xr_value_equal(s, c));
+	xr_value_free(s);
+	assert_string_equal(xr_struct_name(c, 1), "pid");
+	assert_true(xr_int_get(xr_struct_get(c, "pid"), &i));
+	assert_int_equal(i, 7);
+	assert_string_equal(
+	    xr_string_get(xr_array_at(xr_struct_get(c, "list"), 100), NULL),
+	    "");
+	xr_value_free(c);
+}
+
+/*
+ * A struct made in one allocation is an ordinary struct: it reads, equals
+ * and duplicates like one built member by member, and it can still be
+ * changed (an embedded value replaced, members added past its size);
+ * ASan checks that nothing embedded is freed on its own.
+ */
+static void
+test_fields_struct_is_ordinary(void **state)
+{
+	const struct xr_field f[] = {
+		{ "name", XR_STRING, 0, "cat" },
+		{ "pid", XR_INT, -7, NULL },
+		{ "ok", XR_BOOL, 2, NULL },
+		{ "empty", XR_STRING, 0, "" },
+	};
+	struct xr_value *s = xr_struct_new_fields(f, nitems(f));
+	struct xr_value *ref = xr_struct_new(), *c;
+	size_t len;
+	int32_t i;
+	bool b;
+
+	(void)state;
+	xr_struct_set_take(ref, "name", xr_string_new("cat"));
+	xr_struct_set_take(ref, "pid", xr_int_new(-7));
+	xr_struct_set_take(ref, "ok", xr_bool_new(true));
+	xr_struct_set_take(ref, "empty", xr_string_new(""));
+	assert_true(xr_value_equal(s, ref));
+	assert_int_equal(xr_struct_len(s), 4);
+	assert_string_equal(
+	    xr_string_get(xr_struct_get(s, "name"), &len), "cat");
+	assert_int_equal(len, 3);
+	assert_true(xr_int_get(xr_struct_get(s, "pid"), &i));
+	assert_int_equal(i, -7);
+	assert_true(xr_bool_get(xr_struct_at(s, 2), &b));
+	assert_true(b);
+	c = xr_value_dup(s);
+	assert_true(xr_value_equal(c, ref));
+	/* Replace an embedded value, then grow past the embedded members. */
+	xr_struct_set_take(s, "name", xr_string_new("dog"));
+	for (int k = 0; k < 20; k++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "m%d", k);
+		xr_struct_set_take(s, name, xr_int_new(k));
+	}
+	assert_int_equal(xr_struct_len(s), 24);
+	assert_string_equal(
+	    xr_string_get(xr_struct_get(s, "name"), NULL), "dog");
+	assert_true(xr_int_get(xr_struct_get(s, "pid"), &i));
+	assert_int_equal(i, -7);
+	assert_true(xr_int_get(xr_struct_get(s, "m19"), &i));
+	assert_int_equal(i, 19);
+	assert_false(xr_value_equal(s, ref));
+	xr_value_free(s);
+	assert_true(xr_value_equal(c, ref));
+	xr_value_free(c);
+	xr_value_free(ref);
+	s = xr_struct_new_fields(f, 0);
+	assert_int_equal(xr_struct_len(s), 0);
+	xr_value_free(s);
+}
+
 static void
 test_datetime_validity(void **state)
 {
@@ -239,6 +348,8 @@ main(void)
 		cmocka_unit_test(test_array_order_and_bounds),
 		cmocka_unit_test(test_struct_is_a_python_dict),
 		cmocka_unit_test(test_dup_and_equal),
+		cmocka_unit_test(test_static_names_and_reserve),
+		cmocka_unit_test(test_fields_struct_is_ordinary),
 		cmocka_unit_test(test_datetime_validity),
 		cmocka_unit_test(test_type_names),
 	};

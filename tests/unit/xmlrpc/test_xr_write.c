@@ -1434,6 +1434,150 @@ test_fault_string_is_escaped(void **state)
 	fv_buf_fini(&b);
 }
 
+/*
+ * Ints and fault codes are formatted by hand; they must give what "%ld"
+ * gives (Python's "%d"), the extremes included.
+ */
+static void
+test_int_formatting_like_printf(void **state)
+{
+	static const int32_t ints[] = { 0, 1, -1, 9, 10, -10, 99, 100, 12345,
+		-98765, 1000000000, INT32_MAX, INT32_MIN, INT32_MIN + 1 };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(ints); i++) {
+		struct xr_value *v = xr_int_new(ints[i]);
+		struct fv_buf b;
+		char want[512];
+
+		snprintf(want, sizeof(want), "<value><int>%ld</int></value>\n",
+		    (long)ints[i]);
+		fv_buf_init(&b, 4096);
+		assert_int_equal(xr_value_write(&b, v), 0);
+		assert_string_equal(b.data, want);
+		fv_buf_reset(&b);
+		assert_int_equal(xr_fault_write(&b, ints[i], "m"), 0);
+		snprintf(want, sizeof(want),
+		    "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n"
+		    "<value><struct>\n<member>\n<name>faultCode</name>\n"
+		    "<value><int>%ld</int></value>\n</member>\n<member>\n"
+		    "<name>faultString</name>\n<value><string>m</string>"
+		    "</value>\n</member>\n</struct></value>\n</fault>\n"
+		    "</methodResponse>\n",
+		    (long)ints[i]);
+		assert_string_equal(b.data, want);
+		fv_buf_fini(&b);
+		xr_value_free(v);
+	}
+}
+
+/* A four-digit year and two-digit fields at their widest. */
+static void
+test_datetime_extremes(void **state)
+{
+	struct xr_datetime dt = { 9999, 12, 31, 23, 59, 59 };
+	struct xr_value *v = xr_datetime_new(&dt);
+	struct fv_buf b;
+
+	(void)state;
+	fv_buf_init(&b, 4096);
+	assert_int_equal(xr_value_write(&b, v), 0);
+	assert_string_equal(b.data,
+	    "<value><dateTime.iso8601>99991231T23:59:59"
+	    "</dateTime.iso8601></value>\n");
+	fv_buf_fini(&b);
+	xr_value_free(v);
+}
+
+/*
+ * The fast paths of xr_escape copy plain runs whole, eight bytes at a
+ * time: each byte class (plain ASCII, tab, LF, DEL, markup, CR, other
+ * controls, UTF-8, bad UTF-8) anywhere in a run is rewritten the same.
+ */
+static void
+test_escape_runs_at_every_position(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cls[] = {
+		{ "a", "a" },
+		{ "\t", "\t" },
+		{ "\n", "\n" },
+		{ "\x7f", "\x7f" },
+		{ "&", "&amp;" },
+		{ "<", "&lt;" },
+		{ ">", "&gt;" },
+		{ "\r", "&#13;" },
+		{ "\x01", "\xef\xbf\xbd" },
+		{ "\x1f", "\xef\xbf\xbd" },
+		{ "\xc3\xa9", "\xc3\xa9" },
+		{ "\xef\xbf\xbe", "\xef\xbf\xbd" },
+		{ "\xff", "\xef\xbf\xbd" },
+	};
+
+	(void)state;
+	/* Plain runs of 0..19 bytes before and 0, 3 or 11 after: every
+	 * position in and around the eight-byte blocks. */
+	for (size_t i = 0; i < nitems(cls); i++) {
+		for (int pre = 0; pre < 20; pre++) {
+			for (int post = 0; post < 12;
+			     post += post < 3 ? 3 : 8) {
+				char in[64], want[64];
+				struct fv_buf b;
+
+				snprintf(in, sizeof(in), "%.*s%s%.*s", pre,
+				    "abcdefghijklmnopqrstuvwxyz", cls[i].in,
+				    post, "ABCDEFGHIJKLMNOP");
+				snprintf(want, sizeof(want), "%.*s%s%.*s", pre,
+				    "abcdefghijklmnopqrstuvwxyz", cls[i].out,
+				    post, "ABCDEFGHIJKLMNOP");
+				fv_buf_init(&b, 4096);
+				assert_int_equal(
+				    xr_escape(&b, in, strlen(in)), 0);
+				assert_string_equal(b.data, want);
+				fv_buf_fini(&b);
+			}
+		}
+	}
+}
+
+/*
+ * Members added with literal names and reserved storage, or made in one
+ * allocation, write exactly like members added by copy.
+ */
+static void
+test_static_members_write_the_same(void **state)
+{
+	const struct xr_field f[] = {
+		{ "name", XR_STRING, 0, "x&y" },
+		{ "pid", XR_INT, -42, NULL },
+	};
+	struct xr_value *a = xr_struct_new(), *c = xr_struct_new();
+	struct xr_value *fs = xr_struct_new_fields(f, nitems(f));
+	struct fv_buf ba, bc;
+
+	(void)state;
+	xr_struct_reserve(a, 2);
+	xr_struct_add_static_take(a, "name", xr_string_new("x&y"));
+	xr_struct_add_static_take(a, "pid", xr_int_new(-42));
+	xr_struct_set_take(c, "name", xr_string_new("x&y"));
+	xr_struct_set_take(c, "pid", xr_int_new(-42));
+	fv_buf_init(&ba, 4096);
+	fv_buf_init(&bc, 4096);
+	assert_int_equal(xr_response_write(&ba, a), 0);
+	assert_int_equal(xr_response_write(&bc, c), 0);
+	assert_string_equal(ba.data, bc.data);
+	assert_non_null(strstr(ba.data, "<string>x&amp;y</string>"));
+	fv_buf_reset(&bc);
+	assert_int_equal(xr_response_write(&bc, fs), 0);
+	assert_string_equal(ba.data, bc.data);
+	xr_value_free(fs);
+	fv_buf_fini(&ba);
+	fv_buf_fini(&bc);
+	xr_value_free(a);
+	xr_value_free(c);
+}
+
 int
 main(void)
 {
@@ -1450,6 +1594,10 @@ main(void)
 		cmocka_unit_test(test_request_write_like_python),
 		cmocka_unit_test(test_writer_refusals_leave_buffer),
 		cmocka_unit_test(test_fault_string_is_escaped),
+		cmocka_unit_test(test_int_formatting_like_printf),
+		cmocka_unit_test(test_datetime_extremes),
+		cmocka_unit_test(test_escape_runs_at_every_position),
+		cmocka_unit_test(test_static_members_write_the_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
