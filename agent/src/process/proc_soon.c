@@ -1,41 +1,94 @@
-/* See proc_soon.h. */
+/*
+ * The queue of due-now process steps (see proc_soon.h). It owns its array
+ * and its two handles, borrows the processes, and never runs a step in the
+ * iteration that queued it, nor keeps the loop from polling I/O for longer
+ * than its budget and one step.
+ */
 #include "process/proc_soon.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/xalloc.h"
 #include "process/proc.h"
+
+static const struct proc_soon_ops proc_soon_default_ops = {
+	.step = proc_tick,
+	.now_ns = uv_hrtime,
+};
+
+static void
+proc_soon_stop_handles(struct proc_soon *s)
+{
+	uv_idle_stop(&s->idle);
+	uv_check_stop(&s->check);
+}
+
+/* Drops the slots already run or removed; what is left keeps its order. */
+static void
+proc_soon_compact(struct proc_soon *s)
+{
+	size_t k = 0;
+
+	for (size_t i = s->head; i < s->n; i++) {
+		if (s->q[i] != NULL) {
+			s->q[k++] = s->q[i];
+		}
+	}
+	s->head = 0;
+	s->n = k;
+	if (k == 0) {
+		proc_soon_stop_handles(s);
+	}
+}
+
+/* Runs the steps queued before the call, oldest first, until budget_ns
+ * is spent (at least one). Steps they queue wait for the next check, or a
+ * restart that is due at once would never let the loop poll. */
+static void
+proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
+{
+	size_t end = s->n;
+	uint64_t t0 = s->ops.now_ns();
+
+	s->in_check = true;
+	while (s->head < end) {
+		struct proc *p = s->q[s->head];
+
+		/* Taken off before it runs: a step that removes or queues
+		 * p again finds no slot of p left in this part. */
+		s->q[s->head++] = NULL;
+		if (p == NULL) {
+			continue;
+		}
+		p->soon_queued = false;
+		s->live--;
+		s->ops.step(p);
+		if (!s->open) {
+			return; /* the supervisor went away under the step */
+		}
+		if (s->ops.now_ns() - t0 >= budget_ns) {
+			break;
+		}
+	}
+	s->in_check = false;
+	proc_soon_compact(s);
+}
 
 static void
 proc_soon_on_check(uv_check_t *h)
 {
 	struct proc_soon *s = h->data;
-	struct proc **batch = s->q;
-	size_t n = s->n;
 
-	/* What the batch queues again waits for the next iteration. */
-	s->q = NULL;
-	s->n = s->cap = 0;
-	uv_idle_stop(&s->idle);
-	uv_check_stop(&s->check);
-	for (size_t i = 0; i < n; i++) {
-		struct proc *p = batch[i];
+	proc_soon_run(s, s->budget_ns);
+}
 
-		if (p == NULL) {
-			continue; /* removed while the batch ran */
-		}
-		p->soon_queued = false;
-		/* Later entries of the batch may be removed by this step
-		 * (a group closed): proc_soon_remove clears them in the
-		 * batch through s->running. */
-		s->running = batch;
-		s->nrunning = n;
-		proc_tick(p);
+void
+proc_soon_flush(struct proc_soon *s)
+{
+	if (!s->open || s->in_check || s->live == 0) {
+		return;
 	}
-	s->running = NULL;
-	s->nrunning = 0;
-	free(batch);
+	proc_soon_run(s, UINT64_MAX);
 }
 
 static void
@@ -45,13 +98,23 @@ proc_soon_on_idle(uv_idle_t *h)
 }
 
 void
-proc_soon_init(struct proc_soon *s, uv_loop_t *loop)
+proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
+    const struct proc_soon_ops *ops, uint64_t budget_ns)
 {
-	*s = (struct proc_soon){ .open = true };
+	*s = (struct proc_soon){
+		.ops = *ops, .budget_ns = budget_ns, .open = true
+	};
 	uv_check_init(loop, &s->check);
 	uv_idle_init(loop, &s->idle);
 	s->check.data = s;
 	s->idle.data = s;
+}
+
+void
+proc_soon_init(struct proc_soon *s, uv_loop_t *loop)
+{
+	proc_soon_init_ops(
+	    s, loop, &proc_soon_default_ops, PROC_SOON_BUDGET_NS);
 }
 
 void
@@ -66,7 +129,7 @@ proc_soon_add(struct proc_soon *s, struct proc *p)
 	}
 	s->q[s->n++] = p;
 	p->soon_queued = true;
-	if (s->n == 1) {
+	if (s->live++ == 0) {
 		uv_check_start(&s->check, proc_soon_on_check);
 		uv_idle_start(&s->idle, proc_soon_on_idle);
 	}
@@ -75,26 +138,20 @@ proc_soon_add(struct proc_soon *s, struct proc *p)
 void
 proc_soon_remove(struct proc_soon *s, struct proc *p)
 {
-	for (size_t i = 0; i < s->nrunning; i++) {
-		if (s->running[i] == p) {
-			s->running[i] = NULL;
-		}
-	}
 	if (!p->soon_queued) {
 		return;
 	}
 	p->soon_queued = false;
-	for (size_t i = 0; i < s->n; i++) {
+	/* A NULL slot, not a shift: the running check keeps its indices. */
+	for (size_t i = s->head; i < s->n; i++) {
 		if (s->q[i] == p) {
-			memmove(&s->q[i], &s->q[i + 1],
-			    (s->n - i - 1) * sizeof(*s->q));
-			s->n--;
+			s->q[i] = NULL;
 			break;
 		}
 	}
-	if (s->n == 0) {
-		uv_idle_stop(&s->idle);
-		uv_check_stop(&s->check);
+	if (--s->live == 0 && !s->in_check) {
+		s->head = s->n = 0;
+		proc_soon_stop_handles(s);
 	}
 }
 
@@ -109,5 +166,6 @@ proc_soon_fini(struct proc_soon *s)
 	uv_close((uv_handle_t *)&s->idle, NULL);
 	free(s->q);
 	s->q = NULL;
-	s->n = s->cap = 0;
+	s->head = s->n = s->cap = s->live = 0;
+	s->in_check = false;
 }

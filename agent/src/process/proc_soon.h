@@ -3,36 +3,66 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
 /*
  * Processes whose next step is due now (a spawn at startup, an
- * autorestart): they take it in the next loop iteration, after I/O has
+ * autorestart): they take it in a later loop iteration, after I/O has
  * been polled, as 4.2.5's transition() runs once per loop. A process timer
  * re-armed with no delay from inside libuv's timer phase would run again
  * in the same phase (libuv 1.44): a program that exits at once and
  * restarts at once would then keep the loop in that phase forever, with
  * no I/O, no reaping and no RPC.
+ *
+ * One iteration runs steps, oldest first, only until a time budget is
+ * spent (at least one step), so that a thousand spawns at startup or a
+ * storm of restarts cannot keep the socket, the listeners' pipes and the
+ * reaper waiting: the rest stays queued, in order, ahead of anything
+ * queued later, and poll does not block while any is left.
  */
 
 struct proc;
 
+/* Budget of one iteration: a few forks of a large agent. */
+#define PROC_SOON_BUDGET_NS (3 * 1000 * 1000)
+
+/* The seams of the queue (tests give their own). */
+struct proc_soon_ops {
+	void (*step)(struct proc *p); /* runs p's due step */
+	uint64_t (*now_ns)(void); /* a monotonic clock */
+};
+
 struct proc_soon {
-	uv_check_t check; /* runs the queue, once per iteration */
-	uv_idle_t idle; /* while the queue is not empty: poll does not block */
+	uv_check_t check; /* runs due steps, once per iteration */
+	uv_idle_t idle; /* while steps are queued: poll does not block */
+	struct proc_soon_ops ops;
+	uint64_t budget_ns;
+	/* q[head..n) in order; a NULL slot was removed and is dropped by
+	 * the next check. */
 	struct proc **q;
-	size_t n, cap;
-	struct proc **running; /* the batch being run, or NULL */
-	size_t nrunning;
+	size_t head, n, cap;
+	size_t live; /* non-NULL slots */
+	bool in_check;
 	bool open;
 };
 
+/* proc_soon_init readies s to run proc_tick within PROC_SOON_BUDGET_NS. */
 void proc_soon_init(struct proc_soon *s, uv_loop_t *loop);
-/* proc_soon_add queues p (once) for the next iteration. */
+/* proc_soon_init_ops is proc_soon_init with other seams and budget. */
+void proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
+    const struct proc_soon_ops *ops, uint64_t budget_ns);
+/* proc_soon_add queues p (once, borrowed) behind every step already
+ * queued; it runs in a later iteration, never in the current check. */
 void proc_soon_add(struct proc_soon *s, struct proc *p);
 /* proc_soon_remove takes p off the queue, if it is there. */
 void proc_soon_remove(struct proc_soon *s, struct proc *p);
+/* proc_soon_flush runs, in order and at once, every step queued before
+ * the call (not those they queue): a command from a client then finds
+ * each process as 4.2.5 would, which runs every due step of a loop pass
+ * before it reads a request. No-op inside a step. */
+void proc_soon_flush(struct proc_soon *s);
 /* proc_soon_fini closes the handles (run the loop) and frees the queue. */
 void proc_soon_fini(struct proc_soon *s);
 

@@ -112,7 +112,7 @@ const struct rpc_method rpc_methods[] = {
 	    "[[added, changed, removed]] group names against the running "
 	    "groups; nothing is started or stopped. Fault: CANT_REREAD." },
 	{ "supervisor.removeProcessGroup", rpc_remove_process_group, 1, 1,
-	    RPC_F_CHECKS_STATE, "boolean string",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "boolean string",
 	    "removeProcessGroup(name): drop a group whose processes are all "
 	    "stopped. Faults: BAD_NAME, STILL_RUNNING." },
 	{ "supervisor.restart", rpc_restart, 0, 0, RPC_F_CHECKS_STATE,
@@ -120,7 +120,7 @@ const struct rpc_method rpc_methods[] = {
 	    "restart(): stop every process, read the configuration again and "
 	    "start over." },
 	{ "supervisor.sendProcessStdin", rpc_send_process_stdin, 2, 2,
-	    RPC_F_CHECKS_STATE, "boolean string string",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "boolean string string",
 	    "sendProcessStdin(name, chars): write chars to a running "
 	    "process's stdin. Faults: BAD_NAME, NOT_RUNNING, NO_FILE, "
 	    "INCORRECT_PARAMETERS." },
@@ -130,44 +130,44 @@ const struct rpc_method rpc_methods[] = {
 	    "event to the event listeners." },
 	{ "supervisor.shutdown", rpc_shutdown, 0, 0, RPC_F_CHECKS_STATE,
 	    "boolean", "shutdown(): stop every process, then the daemon." },
-	{ "supervisor.signalAllProcesses", rpc_signal_all_processes, 1, 1, 0,
-	    "array string",
+	{ "supervisor.signalAllProcesses", rpc_signal_all_processes, 1, 1,
+	    RPC_F_DUE_FIRST, "array string",
 	    "signalAllProcesses(signal): signal every signallable process; "
 	    "one result struct per process." },
 	{ "supervisor.signalProcess", rpc_signal_process, 2, 2,
-	    RPC_F_CHECKS_STATE, "boolean string string",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "boolean string string",
 	    "signalProcess(name, signal): send a signal, by name or number, "
 	    "to one process. Faults: BAD_NAME, BAD_SIGNAL, NOT_RUNNING, "
 	    "FAILED." },
 	{ "supervisor.signalProcessGroup", rpc_signal_process_group, 2, 2,
-	    RPC_F_CHECKS_STATE, "array string string",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "array string string",
 	    "signalProcessGroup(name, signal): signal every signallable "
 	    "process of a group. Fault: BAD_NAME." },
 	{ "supervisor.startAllProcesses", rpc_start_all_processes, 0, 1,
-	    RPC_F_CHECKS_STATE, "array boolean",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "array boolean",
 	    "startAllProcesses(wait=true): start every process not running, "
 	    "in priority order; one result struct per process." },
 	{ "supervisor.startProcess", rpc_start_process, 1, 2,
-	    RPC_F_CHECKS_STATE, "boolean string boolean",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "boolean string boolean",
 	    "startProcess(name, wait=true): start one process (or a group "
 	    "with 'group:*'); with wait, answer once it is RUNNING. Faults: "
 	    "BAD_NAME, NO_FILE, NOT_EXECUTABLE, ALREADY_STARTED, SPAWN_ERROR, "
 	    "ABNORMAL_TERMINATION." },
 	{ "supervisor.startProcessGroup", rpc_start_process_group, 1, 2,
-	    RPC_F_CHECKS_STATE, "array string boolean",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "array string boolean",
 	    "startProcessGroup(name, wait=true): start every process of a "
 	    "group; one result struct per process. Fault: BAD_NAME." },
 	{ "supervisor.stopAllProcesses", rpc_stop_all_processes, 0, 1,
-	    RPC_F_CHECKS_STATE, "array boolean",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "array boolean",
 	    "stopAllProcesses(wait=true): stop every running process, in "
 	    "reverse priority order; one result struct per process." },
-	{ "supervisor.stopProcess", rpc_stop_process, 1, 2, RPC_F_CHECKS_STATE,
-	    "boolean string boolean",
+	{ "supervisor.stopProcess", rpc_stop_process, 1, 2,
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "boolean string boolean",
 	    "stopProcess(name, wait=true): stop one process (or a group with "
 	    "'group:*'); with wait, answer once it is stopped. Faults: "
 	    "BAD_NAME, NOT_RUNNING, FAILED." },
 	{ "supervisor.stopProcessGroup", rpc_stop_process_group, 1, 2,
-	    RPC_F_CHECKS_STATE, "array string boolean",
+	    RPC_F_CHECKS_STATE | RPC_F_DUE_FIRST, "array string boolean",
 	    "stopProcessGroup(name, wait=true): stop every process of a "
 	    "group; one result struct per process. Fault: BAD_NAME." },
 	{ "supervisor.tailProcessLog", rpc_tail_process_stdout_log, 3, 3,
@@ -324,6 +324,9 @@ rpc_dispatch(
 		if (mood == SV_RESTARTING || mood == SV_SHUTDOWN) {
 			return rpc_fault(call, RPC_FAULT_SHUTDOWN_STATE, NULL);
 		}
+	}
+	if ((m->flags & RPC_F_DUE_FIRST) && call->ctx->sv != NULL) {
+		proc_soon_flush(&call->ctx->sv->soon);
 	}
 	return m->fn(call, params);
 }

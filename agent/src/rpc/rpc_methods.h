@@ -19,6 +19,10 @@ enum {
 	 * methodSignature, but left out of listMethods so that what a client
 	 * of 4.2.5 lists is exactly 4.2.5's. */
 	RPC_F_UNLISTED = 1u << 1,
+	/* Starts, stops or signals processes: the spawns and restarts that
+	 * are due run first (proc_soon_flush), as 4.2.5 runs them before it
+	 * reads a request; reads are answered while they are pending. */
+	RPC_F_DUE_FIRST = 1u << 2,
 };
 
 struct rpc_method {

@@ -1,0 +1,342 @@
+/*
+ * proc_soon: due steps run in order, each exactly once, a bounded number
+ * per loop iteration, with I/O polled between the batches. The clock is
+ * fake (each step costs a set time), so no assertion depends on the
+ * machine's speed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "common/xalloc.h"
+#include "process/proc.h"
+#include "process/proc_soon.h"
+
+#define NPROCS 10
+#define MS     (1000u * 1000u)
+
+struct fx {
+	uv_loop_t loop;
+	uv_prepare_t prepare; /* counts iterations, before each poll */
+	uv_async_t async; /* an I/O event, sent by the first step */
+	struct proc_soon soon;
+	struct proc *procs;
+	uint64_t now_ns;
+	uint64_t step_cost_ns;
+	unsigned iter;
+	unsigned nsteps;
+	int order[4 * NPROCS]; /* index of each step's process */
+	unsigned iter_of[4 * NPROCS]; /* the iteration it ran in */
+	int steps_at_io; /* steps run when the async was seen; -1: not yet */
+	void (*hook)(struct fx *f, int idx); /* extra work of a step */
+	int requeue_left;
+};
+
+static struct fx *fx_cur; /* the seams take no context */
+
+static uint64_t
+fx_now_ns(void)
+{
+	return fx_cur->now_ns;
+}
+
+static void
+fx_step(struct proc *p)
+{
+	struct fx *f = fx_cur;
+	int idx = (int)(p - f->procs);
+
+	assert_true(f->nsteps < 4 * NPROCS);
+	assert_false(p->soon_queued);
+	f->order[f->nsteps] = idx;
+	f->iter_of[f->nsteps] = f->iter;
+	f->nsteps++;
+	f->now_ns += f->step_cost_ns;
+	if (f->nsteps == 1) {
+		assert_int_equal(uv_async_send(&f->async), 0);
+	}
+	if (f->hook != NULL) {
+		f->hook(f, idx);
+	}
+}
+
+static const struct proc_soon_ops fx_ops = {
+	.step = fx_step,
+	.now_ns = fx_now_ns,
+};
+
+static void
+fx_on_prepare(uv_prepare_t *h)
+{
+	struct fx *f = h->data;
+
+	f->iter++;
+}
+
+static void
+fx_on_async(uv_async_t *h)
+{
+	struct fx *f = h->data;
+
+	f->steps_at_io = (int)f->nsteps;
+	uv_close((uv_handle_t *)&f->async, NULL);
+}
+
+static struct fx *
+fx_new(uint64_t step_cost_ns, uint64_t budget_ns)
+{
+	struct fx *f = fv_xcalloc(1, sizeof(*f));
+
+	fx_cur = f;
+	f->step_cost_ns = step_cost_ns;
+	f->steps_at_io = -1;
+	f->procs = fv_xcalloc(NPROCS, sizeof(*f->procs));
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	uv_prepare_init(&f->loop, &f->prepare);
+	f->prepare.data = f;
+	uv_prepare_start(&f->prepare, fx_on_prepare);
+	uv_unref((uv_handle_t *)&f->prepare);
+	uv_async_init(&f->loop, &f->async, fx_on_async);
+	f->async.data = f;
+	uv_unref((uv_handle_t *)&f->async);
+	proc_soon_init_ops(&f->soon, &f->loop, &fx_ops, budget_ns);
+	return f;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	proc_soon_fini(&f->soon);
+	if (!uv_is_closing((uv_handle_t *)&f->async)) {
+		uv_close((uv_handle_t *)&f->async, NULL);
+	}
+	uv_close((uv_handle_t *)&f->prepare, NULL);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	free(f->procs);
+	free(f);
+	fx_cur = NULL;
+}
+
+static void
+fx_add_all(struct fx *f)
+{
+	for (int i = 0; i < NPROCS; i++) {
+		proc_soon_add(&f->soon, &f->procs[i]);
+	}
+}
+
+/* The loop must end by itself: the queue stops its handles once empty. */
+static void
+fx_run(struct fx *f)
+{
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(f->soon.live, 0);
+}
+
+static void
+test_soon_budget_bounds_each_iteration(void **state)
+{
+	/* 1 ms a step, 3 ms a check: three steps, then I/O. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	fx_add_all(f);
+	proc_soon_add(&f->soon, &f->procs[4]); /* queued once only */
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	for (int i = 0; i < NPROCS; i++) {
+		assert_int_equal(f->order[i], i);
+		/* Iteration 1 runs 0..2, iteration 2 runs 3..5, ... */
+		assert_int_equal(f->iter_of[i], 1 + (unsigned)i / 3);
+		assert_false(f->procs[i].soon_queued);
+	}
+	/* The async sent by the first step was polled before step 4. */
+	assert_int_equal(f->steps_at_io, 3);
+	fx_free(f);
+}
+
+static void
+test_soon_slow_step_runs_alone(void **state)
+{
+	/* A step longer than the budget: one per iteration, none lost. */
+	struct fx *f = fx_new(10 * MS, 3 * MS);
+
+	(void)state;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	for (int i = 0; i < NPROCS; i++) {
+		assert_int_equal(f->order[i], i);
+		assert_int_equal(f->iter_of[i], 1 + (unsigned)i);
+	}
+	assert_int_equal(f->steps_at_io, 1);
+	fx_free(f);
+}
+
+static void
+fx_hook_requeue(struct fx *f, int idx)
+{
+	/* Process 0 is due again at once, three times. */
+	if (idx == 0 && f->requeue_left > 0) {
+		f->requeue_left--;
+		proc_soon_add(&f->soon, &f->procs[0]);
+	}
+}
+
+static void
+test_soon_requeued_waits_for_next_iteration(void **state)
+{
+	/* A budget never spent: only queueing during a check defers. */
+	struct fx *f = fx_new(0, 1000 * MS);
+
+	(void)state;
+	f->hook = fx_hook_requeue;
+	f->requeue_left = 3;
+	proc_soon_add(&f->soon, &f->procs[0]);
+	proc_soon_add(&f->soon, &f->procs[1]);
+	fx_run(f);
+	assert_int_equal(f->nsteps, 5);
+	assert_int_equal(f->order[0], 0);
+	assert_int_equal(f->iter_of[0], 1);
+	assert_int_equal(f->order[1], 1);
+	assert_int_equal(f->iter_of[1], 1);
+	for (unsigned i = 2; i < 5; i++) {
+		assert_int_equal(f->order[i], 0);
+		assert_int_equal(f->iter_of[i], i);
+	}
+	fx_free(f);
+}
+
+static void
+fx_hook_remove(struct fx *f, int idx)
+{
+	if (idx == 0) {
+		/* Later in this check, and in a later check. */
+		proc_soon_remove(&f->soon, &f->procs[1]);
+		proc_soon_remove(&f->soon, &f->procs[5]);
+		/* Re-armed: it goes behind everything queued. */
+		proc_soon_remove(&f->soon, &f->procs[7]);
+		proc_soon_add(&f->soon, &f->procs[7]);
+		/* Removed and queued again before its turn came. */
+		proc_soon_remove(&f->soon, &f->procs[2]);
+		proc_soon_add(&f->soon, &f->procs[2]);
+	}
+}
+
+static void
+test_soon_remove_keeps_order(void **state)
+{
+	static const int want[] = { 0, 3, 4, 6, 8, 9, 7, 2 };
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->hook = fx_hook_remove;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(f->order[i], want[i]);
+	}
+	assert_false(f->procs[1].soon_queued);
+	assert_false(f->procs[5].soon_queued);
+	fx_free(f);
+}
+
+static void
+test_soon_remove_all_stops_the_loop(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	fx_add_all(f);
+	for (int i = NPROCS - 1; i >= 0; i--) {
+		proc_soon_remove(&f->soon, &f->procs[i]);
+		assert_false(f->procs[i].soon_queued);
+	}
+	proc_soon_remove(&f->soon, &f->procs[0]); /* not queued: no-op */
+	fx_run(f);
+	assert_int_equal(f->nsteps, 0);
+	/* Usable again afterwards. */
+	proc_soon_add(&f->soon, &f->procs[3]);
+	fx_run(f);
+	assert_int_equal(f->nsteps, 1);
+	assert_int_equal(f->order[0], 3);
+	fx_free(f);
+}
+
+static void
+fx_hook_flush(struct fx *f, int idx)
+{
+	/* Queued during the flush: waits for a check. Nested: ignored. */
+	if (idx == 2) {
+		proc_soon_add(&f->soon, &f->procs[0]);
+		proc_soon_flush(&f->soon);
+	}
+}
+
+static void
+test_soon_flush_runs_all_due_at_once(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->hook = fx_hook_flush;
+	fx_add_all(f);
+	proc_soon_remove(&f->soon, &f->procs[4]);
+	proc_soon_flush(&f->soon); /* past the budget, outside the loop */
+	assert_int_equal(f->nsteps, NPROCS - 1);
+	for (int i = 0, k = 0; i < NPROCS; i++) {
+		if (i != 4) {
+			assert_int_equal(f->order[k++], i);
+		}
+	}
+	assert_int_equal(f->iter, 0);
+	assert_true(f->procs[0].soon_queued);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	assert_int_equal(f->order[NPROCS - 1], 0);
+	assert_int_equal(f->iter_of[NPROCS - 1], 1);
+	proc_soon_flush(&f->soon); /* empty: no-op */
+	assert_int_equal(f->nsteps, NPROCS);
+	fx_free(f);
+}
+
+static void
+test_soon_fini_drops_the_queue(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	for (int i = 0; i < NPROCS - 1; i++) {
+		proc_soon_add(&f->soon, &f->procs[i]);
+	}
+	proc_soon_fini(&f->soon);
+	proc_soon_add(&f->soon, &f->procs[NPROCS - 1]); /* closed: ignored */
+	assert_false(f->procs[NPROCS - 1].soon_queued);
+	/* The loop closes the handles and runs no step. */
+	fx_run(f);
+	assert_int_equal(f->nsteps, 0);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_soon_budget_bounds_each_iteration),
+		cmocka_unit_test(test_soon_slow_step_runs_alone),
+		cmocka_unit_test(test_soon_requeued_waits_for_next_iteration),
+		cmocka_unit_test(test_soon_remove_keeps_order),
+		cmocka_unit_test(test_soon_remove_all_stops_the_loop),
+		cmocka_unit_test(test_soon_flush_runs_all_due_at_once),
+		cmocka_unit_test(test_soon_fini_drops_the_queue),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
