@@ -6,10 +6,13 @@
 # stage goes on after a failure; the last line is the combined summary.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 bash deploy/quickstart/setup-deps.sh || exit 1
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# At least as many as the integration suite's "fvint" slots.
+slots=$(sed -nE 's/.*"slots": *([0-9]+).*/\1/p' tests/integration/resources.json)
+ctest_jobs=$((jobs > ${slots:-1} ? jobs : ${slots:-1}))
 passed=0
 failed=0
 run_build() { # name, build dir, cmake args...
@@ -27,7 +30,12 @@ run_build() { # name, build dir, cmake args...
 		return
 	fi
 	echo "== $name: ctest"
-	ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tee "$dir.ctest.log"
+	# The resource spec lets the I/O-bound integration files share the
+	# machine while the timing-sensitive ones run alone
+	# (tests/integration/CMakeLists.txt); -j must leave room for that.
+	ctest --test-dir "$dir" --output-on-failure -j"$ctest_jobs" \
+		--resource-spec-file "$top/tests/integration/resources.json" |
+		tee "$dir.ctest.log"
 	local line p t
 	line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$dir.ctest.log" | tail -1)
 	if [ -z "$line" ]; then

@@ -75,7 +75,8 @@ class Box:
     extra keys (chmod, chown, file); inet: True for an
     [inet_http_server] on a free loopback port, or its port= value with
     "{port}" standing for a free port ("*:{port}").  programs: more sections
-    ({exit}, {tmp}, {port}, {sock} expand)."""
+    ({exit}, {tmp}, {port}, {sock} expand, and {spare}: another free port,
+    for a program of the sandbox to listen on)."""
 
     def __init__(self, impl, name, programs, unix=True, inet=False,
                  supervisord=None):
@@ -85,7 +86,8 @@ class Box:
         unix_keys = dict(unix) if isinstance(unix, dict) else {}
         self.sock = Path(unix_keys.pop("file", self.run.tmp / "http.sock"))
         self.has_unix = bool(unix)
-        self.run.subst_extra.update(port=str(self.port), sock=str(self.sock))
+        self.run.subst_extra.update(port=str(self.port), sock=str(self.sock),
+                                    spare=str(free_port()))
         secs = {}
         if unix:
             secs["unix_http_server"] = dict(file=str(self.sock), **unix_keys)

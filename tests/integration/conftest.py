@@ -2,11 +2,17 @@
 
 FV_ITEST_SHARD=K/N keeps every N-th test starting at K (run.sh runs N
 shards in parallel; pytest-xdist is not in Debian's python3-pytest).
+FV_ITEST_LOCK=PATH:exclusive|shared (set by CMakeLists.txt) holds a flock
+on PATH for the whole session: a file that measures timing windows waits
+until no other file runs, an I/O-bound one only for the timing files.  It
+is what keeps `ctest -jN` without the resource spec file safe.
 The helper programs are built once per session before any test runs.
 """
 
+import fcntl
 import os
 import sys
+import time
 
 # No __pycache__ in the source tree (.gitignore only covers build/).
 sys.dont_write_bytecode = True
@@ -26,6 +32,25 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
+
+
+_lock_fd = None
+
+
+def pytest_configure(config):
+    global _lock_fd
+    spec = os.environ.get("FV_ITEST_LOCK")
+    if not spec:
+        return
+    path, mode = spec.rsplit(":", 1)
+    _lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    t0 = time.monotonic()
+    fcntl.flock(_lock_fd, fcntl.LOCK_EX if mode == "exclusive" else
+                fcntl.LOCK_SH)
+    waited = time.monotonic() - t0
+    if waited >= 1:
+        sys.stderr.write("fleetvisor integration: waited %.0f s for the %s "
+                         "lock %s\n" % (waited, mode, path))
 
 
 def pytest_sessionstart(session):

@@ -36,8 +36,10 @@ import traceback
 
 import pytest
 
+import fvharness as H
 import rpcdiff as R
 import test_ctl_compat as C
+import warmctl as W
 
 REF_CTL = R.SUPERVISORCTL
 
@@ -225,14 +227,22 @@ class CtlSession(R.Session):
 
     def run(self, args, conf=True, stdin=None, cwd=None, env=None,
             timeout=30):
-        """Run the client once; returns (rc, stdout, stderr), raw."""
-        p = subprocess.run(
-            self.argv(args, conf), capture_output=True, timeout=timeout,
-            env=self.env(env), cwd=cwd or self.d.tmp,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            input=stdin)
-        return (p.returncode, p.stdout.decode(errors="replace"),
-                p.stderr.decode(errors="replace"))
+        """Run the client once; returns (rc, stdout, stderr), raw.
+        Debian's supervisorctl runs warm (warmctl.py)."""
+        argv = self.argv(args, conf)
+        if self.client.path == REF_CTL and self.client.is_ref and \
+                W.enabled():
+            rc, out, err = W.run(argv[1:], self.env(env), cwd or self.d.tmp,
+                                 input=stdin, timeout=timeout)
+        else:
+            p = subprocess.run(
+                argv, capture_output=True, timeout=timeout,
+                env=self.env(env), cwd=cwd or self.d.tmp,
+                stdin=subprocess.DEVNULL if stdin is None else None,
+                input=stdin)
+            rc, out, err = p.returncode, p.stdout, p.stderr
+        return (rc, out.decode(errors="replace"),
+                err.decode(errors="replace"))
 
     def __call__(self, *args, label=None, cmp="eq", norm=None, conf=True,
                  stdin=None, cwd=None, env=None, multi=None,
@@ -305,7 +315,8 @@ class CtlSession(R.Session):
                 rc = "still running 5 s after SIGINT"
                 p.kill()
                 p.wait(5)
-            pump(lambda: False, 0.2)
+            # It has exited: the rest is read up to EOF.
+            pump(lambda: False, 5)
         finally:
             p.stdout.close()
             p.stderr.close()
@@ -386,12 +397,32 @@ class PtyProc:
         return self.pump(lambda s: s.segment().endswith(prompt), timeout)
 
     def wait_exit(self, timeout=10):
-        """Exit status, or a string saying it did not exit."""
+        """Exit status, or a string saying it did not exit.  Once it has
+        exited, what it wrote last is read too (the exit can be seen
+        before its output)."""
         self.pump(lambda s: s.p.poll() is not None, timeout)
         try:
-            return self.p.wait(1)
+            rc = self.p.wait(1)
         except subprocess.TimeoutExpired:
             return "still running after %ss" % timeout
+        self.drain()
+        return rc
+
+    def drain(self, timeout=5):
+        """After the exit: read the rest.  With the slave side closed,
+        the master gives what is buffered, then EIO."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([self.master], [], [], 0.05)
+            if not r:
+                continue
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.raw += chunk
 
     def close(self):
         if self.p.poll() is None:
@@ -502,25 +533,21 @@ def run_pair(name, script, make_daemon=None, shared=False, settle=True):
 
     shared=True: one daemon per implementation, the script runs with each
     client in turn (read-only scripts).  Otherwise a fresh daemon per
-    client; settle=False leaves starting it to the script."""
+    client; settle=False leaves starting it to the script.  Every daemon
+    has its own sandbox, so the runs on different daemons overlap
+    (fvharness.in_parallel)."""
     cls = clients()
     impls = R.select_impls()
-    report = []
-    for impl in impls:
+
+    def one(impl, clients_):
+        """One daemon of impl; the script with each of clients_ in
+        turn.  Returns their sessions."""
         sessions = []
-        daemons = []
-        shared_d = None
+        d = make_daemon(impl, name) if make_daemon else R.Daemon(impl, name)
         try:
-            for client in cls:
-                if shared and shared_d is not None:
-                    d = shared_d
-                else:
-                    d = make_daemon(impl, name) if make_daemon else \
-                        R.Daemon(impl, name)
-                    daemons.append(d)
-                    if settle:
-                        d.start()
-                    shared_d = d
+            if settle:
+                d.start()
+            for client in clients_:
                 s = CtlSession(d, client)
                 sessions.append(s)
                 try:
@@ -533,15 +560,21 @@ def run_pair(name, script, make_daemon=None, shared=False, settle=True):
                     s.problems.append("the script stopped:\n" +
                                       traceback.format_exc(limit=4))
         except Exception:
-            for d in daemons:
-                report.append("[%s] kept %s" % (impl.name, d.tmp))
-                d.close(keep=True)
-            daemons = []
+            H.log("[%s] kept %s" % (impl.name, d.tmp))
+            d.close(keep=True)
             raise
         finally:
-            for d in daemons:
-                d.close(keep=any(s.problems for s in sessions))
             dump(name, impl, sessions)
+        d.close(keep=any(s.problems for s in sessions))
+        return sessions
+
+    groups = [[c] for c in cls] if not shared else [cls]
+    jobs = [(impl, g) for impl in impls for g in groups]
+    done = H.in_parallel([lambda j=j: one(*j) for j in jobs])
+    report = []
+    for impl in impls:
+        sessions = [s for (i, _), ss in zip(jobs, done) if i == impl
+                    for s in ss]
         for s in sessions:
             for p in s.problems:
                 report.append("[daemon %s, %s] %s" % (impl.name,

@@ -158,6 +158,16 @@ class Ctx:
             proc, lambda ev: sum(needle in e["p"] for e in ev) >= count,
             timeout, "%s to receive %r x%d" % (proc, needle, count))
 
+    def wait_idle(self, proc, timeout=15):
+        """Wait until proc has answered every event it got and said READY
+        again (its last record says so): a shutdown then finds it idle,
+        so an event emitted at the shutdown can reach it in both
+        implementations (4.2.5's slow stop gives a busy listener time to
+        answer first; ours stops it at once)."""
+        H.wait_until(lambda: "ready" in (self.records(proc) or [{}])[-1],
+                     timeout, what="%s idle (READY after its last event)"
+                     % proc)
+
     def wait_file(self, path, timeout=15):
         return H.wait_until(lambda: Path(path).exists(), timeout,
                             what=str(path))
@@ -267,11 +277,9 @@ def run_both(name, programs, drive, supervisord=None, stop=True):
     scenarios can look at what listeners got during shutdown through
     ctx.after_stop, a list of callables)."""
     impls = H.implementations()
-    ctxs, report = [], []
-    for impl in impls:
-        if not os.access(impl.path, os.X_OK):
-            report.append("[%s] binary missing: %s" % (impl.name, impl.path))
-            continue
+    report = []
+
+    def one(impl):
         box = A.Box(impl, name, programs, unix=True, supervisord=supervisord)
         (box.tmp / "rec").mkdir()
         ctx = Ctx(name, box)
@@ -295,8 +303,16 @@ def run_both(name, programs, drive, supervisord=None, stop=True):
                 report.append("[%s] cleanup: %r" % (impl.name, e))
             if keep:
                 report.append("[%s] sandbox kept: %s" % (impl.name, box.tmp))
+                if not ok:
+                    H.log("[%s] sandbox kept: %s" % (impl.name, box.tmp))
         ctx.note("took %.1f s" % (time.monotonic() - t0))
-        ctxs.append(ctx)
+        return ctx
+    for impl in impls:
+        if not os.access(impl.path, os.X_OK):
+            report.append("[%s] binary missing: %s" % (impl.name, impl.path))
+    # Each implementation has its own sandbox: the runs overlap.
+    ctxs = H.in_parallel([lambda i=i: one(i) for i in impls
+                          if os.access(i.path, os.X_OK)])
     notes_path = os.environ.get("FV_ITEST_NOTES")
     for c in ctxs:
         for n in c.notes:

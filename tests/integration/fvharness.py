@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -333,6 +334,39 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
             raise HarnessError("timed out after %.1fs waiting for %s" %
                                (timeout, what))
         time.sleep(interval)
+
+
+def in_parallel(fns):
+    """Call every fn() in a thread of its own and return their results in
+    order.  Independent runs (one per implementation or per client, each
+    in its own sandbox) mostly wait on their daemons: overlapping them
+    saves that time.  Every call runs to its end (so each cleans up after
+    itself); then the first exception, in list order, is raised.
+    FV_ITEST_SERIAL=1 calls them one after the other instead (for
+    debugging)."""
+    fns = list(fns)
+    results = [None] * len(fns)
+    errors = [None] * len(fns)
+
+    def call(i):
+        try:
+            results[i] = fns[i]()
+        except BaseException as e:      # noqa: BLE001 - re-raised below
+            errors[i] = e
+    if os.environ.get("FV_ITEST_SERIAL") == "1" or len(fns) < 2:
+        for i in range(len(fns)):
+            call(i)
+    else:
+        threads = [threading.Thread(target=call, args=(i,), daemon=True)
+                   for i in range(len(fns))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    for e in errors:
+        if e is not None:
+            raise e
+    return results
 
 
 # ---------------------------------------------------------------------------

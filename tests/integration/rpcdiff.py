@@ -45,6 +45,7 @@ import xmlrpc.client
 import pytest
 
 import fvharness as H
+import warmctl as W
 
 try:
     from supervisor.xmlrpc import SupervisorTransport
@@ -480,9 +481,9 @@ def run_script(name, script, make_daemon=None, start=True):
     The daemon is started (and settled) before the script unless
     start=False.  Failing runs keep their sandbox."""
     impls = select_impls()
-    sessions = []
     report = []
-    for impl in impls:
+
+    def one(impl):
         d = make_daemon(impl, name) if make_daemon else Daemon(impl, name)
         s = Session(d)
         ok = False
@@ -499,7 +500,11 @@ def run_script(name, script, make_daemon=None, start=True):
                 report.append("[%s] cleanup: %r" % (impl.name, e))
             if keep:
                 report.append("[%s] kept %s" % (impl.name, d.tmp))
-        sessions.append(s)
+                if not ok:
+                    H.log("[%s] kept %s" % (impl.name, d.tmp))
+        return s
+    # Each implementation has its own sandbox: the runs overlap.
+    sessions = H.in_parallel([lambda i=i: one(i) for i in impls])
     for s in sessions:
         for n in s.notes:
             H.log(n)
@@ -546,7 +551,8 @@ def run_script(name, script, make_daemon=None, start=True):
 # supervisorctl
 
 def ctl(d, *args, url=None, timeout=30, env=None, stdin=None):
-    """Run Debian's supervisorctl; returns (rc, stdout, stderr)."""
+    """Run Debian's supervisorctl (warm: warmctl.py); returns (rc, stdout,
+    stderr)."""
     argv = [SUPERVISORCTL]
     if url:
         argv += ["-s", url]
@@ -556,12 +562,16 @@ def ctl(d, *args, url=None, timeout=30, env=None, stdin=None):
         argv += ["-c", str(d.run.conf)]
     argv += list(args)
     e = d.run.env(env)
-    p = subprocess.run(argv, capture_output=True, timeout=timeout, env=e,
-                       cwd=d.tmp,
-                       stdin=subprocess.DEVNULL if stdin is None else None,
-                       input=stdin)
-    return (p.returncode, p.stdout.decode(errors="replace"),
-            p.stderr.decode(errors="replace"))
+    if W.enabled():
+        rc, out, err = W.run(argv[1:], e, d.tmp, input=stdin,
+                             timeout=timeout)
+    else:
+        p = subprocess.run(argv, capture_output=True, timeout=timeout,
+                           env=e, cwd=d.tmp,
+                           stdin=subprocess.DEVNULL if stdin is None
+                           else None, input=stdin)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    return (rc, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
 def wait_text(fn, pred, timeout, what):

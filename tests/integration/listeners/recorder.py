@@ -6,6 +6,9 @@ It appends one JSON line per thing that happens to OUT/<processname>.jsonl:
   {"start": N, "pid": P}                  incarnation N began
   {"i": N, "pid": P, "h": {headers}, "p": "payload", "act": "ok"}
   {"i": N, "pid": P, "error": "..."}      the stream desynchronized
+  {"i": N, "pid": P, "ready": K}          READY sent after K events (a
+                                          test can wait for its listener
+                                          to be idle)
 
 Behaviour (--mode), applied to the first incarnation only unless --always:
   ok          answer OK to everything (the default)
@@ -90,9 +93,11 @@ def main():
 
     failed = set()
     first = True
+    handled = 0
     while True:
         try:
             childutils.listener.ready(out)
+            write({"ready": handled})
             line = inp.readline()
             if not line:
                 write({"error": "eof"})
@@ -117,6 +122,7 @@ def main():
         elif mode in ("bigresult", "badresult", "diemid", "split",
                       "hold") and first:
             act = mode
+        handled += 1
         write({"h": headers, "p": payload, "act": act})
         if act == "ok":
             childutils.listener.ok(out)
