@@ -187,8 +187,10 @@ def norm_fg_noise(text):
     text = re.sub(r"(?m)^error: <class 'AttributeError'>, 'NoneType' object "
                   r"has no attribute '_fileno': file: \S+ line: \d+\n", "",
                   text)
-    return re.sub(r"(?m)^\S+ Cannot connect, error: <class 'SystemExit'> "
-                  r"\(\)\n", "", text)
+    # The message may follow a prompt already shown on the same line.
+    return re.sub(r"(?m)(?:^|(?<=> ))\S+ Cannot connect, error: "
+                  r"<class '(?:SystemExit|OSError)'> "
+                  r"\((?:\[Errno 9\] Bad file descriptor)?\)\n", "", text)
 
 
 def norm_interrupt(after, err):

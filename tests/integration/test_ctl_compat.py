@@ -290,8 +290,10 @@ def run_fg(d, name, text, timeout=10):
         if text is not None:
             pump(lambda b: b"Ctrl-C" in b, timeout)
             os.write(master, text)
-            pump(lambda b: text.strip() in b.split(b"Ctrl-C", 1)[-1],
-                 timeout)
+            # cat's copy with its newline (the terminal's \r\n): ^C
+            # before the newline is shown would cut it off.
+            line = text.replace(b"\n", b"\r\n")
+            pump(lambda b: line in b.split(b"Ctrl-C", 1)[-1], timeout)
             os.write(master, b"\x03")
             pump(lambda b: b"Exiting foreground" in b, timeout)
             # 4.2.5's client then waits for its output thread, which sits

@@ -352,7 +352,9 @@ def fg(s, name, text):
         if text is not None:
             t.wait_for("Ctrl-C")
             t.send(text)
-            t.pump(lambda p: text.decode().strip() in
+            # The whole line, its newline too: ^C before the newline is
+            # shown would cut it off the screen.
+            t.pump(lambda p: text.decode() in
                    p.segment().split("Ctrl-C", 1)[-1], 10)
             t.send(b"\x03")
             t.pump(lambda p: "Exiting foreground" in p.segment() or
@@ -578,7 +580,8 @@ def script_shell(s):
     shf.pty.send(b"fg cat\n")
     shf.pty.wait_for("Ctrl-C")
     shf.pty.send(b"typed in fg\n")
-    shf.pty.pump(lambda p: p.segment().count("typed in fg") >= 2, 10)
+    # The echo and cat's copy, each with its newline.
+    shf.pty.pump(lambda p: p.segment().count("typed in fg\n") >= 2, 10)
     shf.pty.send(b"\x03")
     back = shf.wait_prompt()
     shf.record("fg cat, a typed line, ^C", D.norm_fg_noise(shf.cut()),

@@ -45,16 +45,15 @@ PY = "/usr/bin/python3"
 
 def _recv_request(conn):
     data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
-    if len(data) < 4:
-        raise OSError("short request")
-    (n,) = struct.unpack("!I", data[:4])
-    data = data[4:]
-    while len(data) < n:
-        more = conn.recv(n - len(data))
+    if len(fds) != 3:
+        raise OSError("request without its 3 fds")
+    while len(data) < 4 or len(data) < 4 + struct.unpack(
+            "!I", data[:4])[0]:
+        more = conn.recv(1 << 16)
         if not more:
             raise OSError("request cut short")
         data += more
-    return json.loads(data.decode()), fds
+    return json.loads(data[4:].decode()), fds
 
 
 def _exit_code(e):
@@ -149,16 +148,21 @@ def serve(path, life):
     # before it forks the command.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    listener.bind(path + ".new")
     listener.listen(64)
-    while True:
-        r, _, _ = select.select([listener, life], [], [])
-        if life in r:
-            return
-        conn, _ = listener.accept()
-        if os.fork() == 0:
-            _serve_one(conn, listener, life)
-        conn.close()
+    os.rename(path + ".new", path)      # it exists once it listens
+    try:
+        while True:
+            r, _, _ = select.select([listener, life], [], [])
+            if life in r:
+                return
+            conn, _ = listener.accept()
+            if os.fork() == 0:
+                _serve_one(conn, listener, life)
+            conn.close()
+    finally:
+        os.unlink(path)
+        os.rmdir(os.path.dirname(path))
 
 
 # ---------------------------------------------------------------------------
@@ -220,8 +224,9 @@ def run(args, env, cwd, input=None, timeout=30):
         conn.connect(path)
         body = json.dumps({"argv": list(args), "env": dict(env),
                            "cwd": str(cwd)}).encode()
-        socket.send_fds(conn, [struct.pack("!I", len(body)) + body],
-                        [in_r, out_w, err_w])
+        msg = struct.pack("!I", len(body)) + body
+        sent = socket.send_fds(conn, [msg], [in_r, out_w, err_w])
+        conn.sendall(msg[sent:])
         for fd in (in_r, out_w, err_w):
             os.close(fd)
         in_r = out_w = err_w = None
