@@ -471,6 +471,13 @@ chk_result(
 			return rv;
 		}
 	}
+	for (size_t i = 0; i < r->n_configs; i++) {
+		chk_subi(item, what, "configs", i);
+		if ((rv = chk_len(chk_sub(p, item, "name"), r->configs[i]->name,
+		         1, FV_PROTO_TEXT_MAX, d)) != 0) {
+			return rv;
+		}
+	}
 	return chk_processes(what, r->processes, r->n_processes, d);
 }
 
