@@ -66,7 +66,7 @@ url_hostport(const char *url, const char *hp, struct fv_diag *d)
 		    "from 0 to 65535",
 		    url);
 	}
-	if (atol(port) > 65535) {
+	if (strtol(port, NULL, 10) > 65535) {
 		return fv_diagf(d, FV_EBADCONF,
 		    "%s: the port is not a number "
 		    "from 0 to 65535",
@@ -138,7 +138,7 @@ fv_fleet_events_url(const char *url, char *buf, size_t n, struct fv_diag *d)
 		}
 	} else {
 		const char *colon = strrchr(url, ':');
-		long port = atol(colon + 1);
+		long port = strtol(colon + 1, NULL, 10);
 		if (port >= 65535 || port == 0) {
 			return fv_diagf(d, FV_EBADCONF,
 			    "%s: events use the next port, so the port must "

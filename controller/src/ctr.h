@@ -1,0 +1,58 @@
+#ifndef FV_CONTROLLER_CTR_H
+#define FV_CONTROLLER_CTR_H
+
+#include <stdint.h>
+
+#include "common/err.h"
+#include "ctr_config.h"
+#include "ctr_log.h"
+
+/*
+ * fleetvisor-controller's engine: the nng sockets (agents' SURVEYOR and
+ * SUB, clients' REP and PUB), the registry, command fan-out, the event
+ * relay and the stored replies, all driven by nng's own threads. See
+ * ctr.c for the locking rule.
+ */
+
+struct ctr;
+
+/* Counters of what was refused or dropped (C14: hostile peers are
+ * counted, not logged one by one). */
+struct ctr_stats {
+	uint64_t client_refused; /* client requests answered with an Error */
+	uint64_t client_busy; /* of which CODE_BUSY */
+	uint64_t agent_malformed; /* agent messages that did not decode */
+	uint64_t hello_refused;
+	uint64_t hello_accepted;
+	uint64_t heartbeats;
+	uint64_t heartbeats_dropped; /* unknown node, wrong session, stale */
+	uint64_t events_relayed;
+	uint64_t events_dropped;
+	uint64_t results_dropped; /* wrong host/session, repeats, late */
+	uint64_t commands;
+	uint64_t surveys_live;
+};
+
+/* ctr_new makes an engine for cfg and log (both borrowed; they must
+ * outlive it). Nothing is opened yet. */
+struct ctr *ctr_new(const struct ctr_config *cfg, struct ctr_log *log);
+
+/* ctr_start opens the sockets and listens on every URL (and companion).
+ * 0, or an error naming the URL in d; then ctr_stop and ctr_free. */
+int ctr_start(struct ctr *c, struct fv_diag *d);
+
+/* ctr_stop closes the sockets and waits (bounded) for nng's callbacks to
+ * finish. The caller bounds the whole stop with a watchdog: nng_close has
+ * been seen to hang after abusive TLS peers. */
+void ctr_stop(struct ctr *c);
+
+/* ctr_free releases c after ctr_stop (or a failed ctr_start). */
+void ctr_free(struct ctr *c);
+
+/* ctr_id returns the controller id sent in Challenges (borrowed). */
+const char *ctr_id(const struct ctr *c);
+
+/* ctr_stats_get copies the counters. */
+void ctr_stats_get(struct ctr *c, struct ctr_stats *out);
+
+#endif

@@ -1,0 +1,840 @@
+/*
+ * The real controller_core against in-process fake agents (nng
+ * RESPONDENT + PUB sockets speaking the protocol through the codec, each
+ * with its own thread) and a REQ/SUB client, over ipc:// in a temporary
+ * directory. Every wait polls with a deadline.
+ */
+#include <sys/stat.h>
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/protocol/survey0/respond.h>
+
+#include "common/xalloc.h"
+#include "ctr.h"
+#include "proto/fleet_codec.h"
+#include "proto/fleet_net.h"
+#include "proto/fleet_proof.h"
+#include "tests/support/testsupport.h"
+
+#define WAIT_MS 8000
+/* The protobuf-c structs take char *; literals are const. */
+#define S(x) ((char *)(uintptr_t)(x))
+
+struct fake_agent {
+	char name[64];
+	char instance[17];
+	uint8_t secret[64];
+	size_t secret_len;
+	uint8_t session[32];
+	nng_socket resp, pub;
+	pthread_t th;
+	atomic_bool stop;
+	atomic_bool mute;
+	atomic_bool no_heartbeat;
+	atomic_int acked;
+	atomic_int refused;
+	atomic_int commands;
+	atomic_uint running;
+	uint64_t hb_seq;
+};
+
+struct fixture {
+	char *dir;
+	char agents[256], clients[256], clients_ev[300];
+	struct ctr_config cfg;
+	struct ctr_log *log;
+	struct ctr *c;
+	nng_socket req, sub;
+	struct fake_agent a[3];
+	int na;
+};
+
+static const char *const secrets[] = { "alpha-secret-0123456789",
+	"beta-secret-0123456789", "gamma-secret-0123456789" };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+agent_send(struct fake_agent *a, Fleetvisor__V1__Envelope *env, nng_socket s)
+{
+	nng_msg *m;
+	struct fv_diag d;
+
+	if (fv_fleet_msg_new(env, &m, &d) != 0) {
+		fprintf(stderr, "fake %s: %s\n", a->name, d.msg);
+		abort();
+	}
+	if (nng_sendmsg(s, m, 0) != 0) {
+		nng_msg_free(m);
+	}
+}
+
+static void
+agent_hello(struct fake_agent *a, const Fleetvisor__V1__Envelope *ch)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Hello h;
+	fleetvisor__v1__hello__init(&h);
+	ProtobufCBinaryData sess = { sizeof(a->session), a->session };
+	uint8_t proof[32];
+
+	env.version = FV_PROTO_VERSION;
+	env.request_id = ch->request_id;
+	env.session = sess;
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_HELLO;
+	env.hello = &h;
+	h.node = a->name;
+	h.identification = S("supervisor");
+	h.agent_version = S("0.1.0");
+	h.instance_id = a->instance;
+	h.nonce = ch->challenge->nonce;
+	h.proof_alg = FLEETVISOR__V1__PROOF_ALG__PROOF_HMAC_SHA256;
+	assert_int_equal(fv_pb_hello_proof(a->secret, a->secret_len, &h.nonce,
+	                     a->name, a->instance, &sess, proof),
+	    0);
+	h.proof.data = proof;
+	h.proof.len = sizeof(proof);
+	agent_send(a, &env, a->resp);
+}
+
+static void
+agent_result(struct fake_agent *a, const Fleetvisor__V1__Envelope *cmd)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__CommandResult r;
+	fleetvisor__v1__command_result__init(&r);
+	char line[512] = "args:";
+	char *lines[1] = { line };
+
+	for (size_t i = 0; i < cmd->command->n_args; i++) {
+		strncat(line, " ", sizeof(line) - strlen(line) - 1);
+		strncat(line, cmd->command->args[i],
+		    sizeof(line) - strlen(line) - 1);
+	}
+	env.version = FV_PROTO_VERSION;
+	env.request_id = cmd->request_id;
+	env.session.data = a->session;
+	env.session.len = sizeof(a->session);
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_COMMAND_RESULT;
+	env.command_result = &r;
+	r.host = a->name;
+	r.outcome = FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_OK;
+	r.lines = lines;
+	r.n_lines = 1;
+	agent_send(a, &env, a->resp);
+}
+
+static void
+agent_heartbeat(struct fake_agent *a)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Heartbeat hb;
+	fleetvisor__v1__heartbeat__init(&hb);
+	Fleetvisor__V1__ProcessSummary sum;
+	fleetvisor__v1__process_summary__init(&sum);
+
+	env.version = FV_PROTO_VERSION;
+	env.session.data = a->session;
+	env.session.len = sizeof(a->session);
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_HEARTBEAT;
+	env.heartbeat = &hb;
+	hb.node = a->name;
+	hb.instance_id = a->instance;
+	hb.sequence = ++a->hb_seq;
+	hb.state = FLEETVISOR__V1__AGENT_STATE__AGENT_RUNNING;
+	hb.interval_ms = 100;
+	hb.summary = &sum;
+	sum.running = atomic_load(&a->running);
+	agent_send(a, &env, a->pub);
+}
+
+static void *
+agent_main(void *arg)
+{
+	struct fake_agent *a = arg;
+	uint64_t last_hb = 0;
+
+	while (!atomic_load(&a->stop)) {
+		Fleetvisor__V1__Envelope *env = NULL;
+		nng_msg *m;
+
+		if (atomic_load(&a->acked) && !atomic_load(&a->no_heartbeat) &&
+		    now_ms() >= last_hb + 100) {
+			agent_heartbeat(a);
+			last_hb = now_ms();
+		}
+		if (nng_recvmsg(a->resp, &m, 0) != 0) {
+			continue;
+		}
+		if (fv_fleet_msg_decode(m, &env, NULL, NULL, NULL) != 0) {
+			nng_msg_free(m);
+			continue;
+		}
+		nng_msg_free(m);
+		switch (env->body_case) {
+		case FLEETVISOR__V1__ENVELOPE__BODY_CHALLENGE:
+			if (!atomic_load(&a->acked)) {
+				agent_hello(a, env);
+			}
+			break;
+		case FLEETVISOR__V1__ENVELOPE__BODY_HELLO_ACK:
+			if (strcmp(env->hello_ack->node, a->name) == 0 &&
+			    strcmp(env->hello_ack->instance_id, a->instance) ==
+			        0) {
+				atomic_store(&a->acked, 1);
+			}
+			break;
+		case FLEETVISOR__V1__ENVELOPE__BODY_HELLO_REFUSED:
+			if (strcmp(env->hello_refused->node, a->name) == 0) {
+				atomic_store(&a->refused,
+				    (int)env->hello_refused->reason);
+			}
+			break;
+		case FLEETVISOR__V1__ENVELOPE__BODY_COMMAND:
+			atomic_fetch_add(&a->commands, 1);
+			if (!atomic_load(&a->mute)) {
+				agent_result(a, env);
+			}
+			break;
+		default:
+			break;
+		}
+		fleetvisor__v1__envelope__free_unpacked(env, NULL);
+	}
+	return NULL;
+}
+
+static void
+agent_start(
+    struct fake_agent *a, const char *name, const char *secret, const char *url)
+{
+	char ev[300];
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	fv_fleet_random_id(a->instance, sizeof(a->instance));
+	fv_fleet_random(a->session, sizeof(a->session));
+	a->secret_len = strlen(secret);
+	memcpy(a->secret, secret, a->secret_len);
+	atomic_store(&a->refused, -1);
+	assert_int_equal(nng_respondent0_open(&a->resp), 0);
+	assert_int_equal(nng_pub0_open(&a->pub), 0);
+	assert_int_equal(fv_fleet_socket_setup(a->resp, NULL), 0);
+	assert_int_equal(fv_fleet_socket_setup(a->pub, NULL), 0);
+	nng_socket_set_ms(a->resp, NNG_OPT_RECVTIMEO, 20);
+	assert_int_equal(fv_fleet_events_url(url, ev, sizeof(ev), NULL), 0);
+	assert_int_equal(fv_fleet_dial(a->resp, url, NULL, NULL, NULL), 0);
+	assert_int_equal(fv_fleet_dial(a->pub, ev, NULL, NULL, NULL), 0);
+	assert_int_equal(pthread_create(&a->th, NULL, agent_main, a), 0);
+}
+
+static void
+agent_stop(struct fake_agent *a)
+{
+	atomic_store(&a->stop, true);
+	pthread_join(a->th, NULL);
+	nng_close(a->resp);
+	nng_close(a->pub);
+}
+
+static void
+agent_event(struct fake_agent *a, uint64_t serial, bool good)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Event ev;
+	fleetvisor__v1__event__init(&ev);
+	uint8_t forged[32];
+
+	memset(forged, 0x5a, sizeof(forged));
+	env.version = FV_PROTO_VERSION;
+	env.session.data = good ? a->session : forged;
+	env.session.len = sizeof(a->session);
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_EVENT;
+	env.event = &ev;
+	ev.host = a->name;
+	ev.serial = serial;
+	ev.type = S("PROCESS_STATE_RUNNING");
+	ev.server = S("supervisor");
+	ev.payload.data = (uint8_t *)(uintptr_t) "processname:x groupname:x";
+	ev.payload.len = strlen((const char *)ev.payload.data);
+	agent_send(a, &env, a->pub);
+}
+
+static Fleetvisor__V1__Envelope *
+call_raw(nng_socket req, const void *p, size_t n)
+{
+	Fleetvisor__V1__Envelope *out = NULL;
+	nng_msg *m;
+
+	assert_int_equal(nng_msg_alloc(&m, 0), 0);
+	assert_int_equal(nng_msg_append(m, p, n), 0);
+	assert_int_equal(nng_sendmsg(req, m, 0), 0);
+	if (nng_recvmsg(req, &m, 0) != 0) {
+		return NULL;
+	}
+	assert_int_equal(fv_fleet_msg_decode(m, &out, NULL, NULL, NULL), 0);
+	nng_msg_free(m);
+	return out;
+}
+
+static Fleetvisor__V1__Envelope *
+call(nng_socket req, Fleetvisor__V1__Envelope *env)
+{
+	Fleetvisor__V1__Envelope *out = NULL;
+	nng_msg *m;
+	struct fv_diag d;
+
+	env->version = FV_PROTO_VERSION;
+	if (fv_fleet_msg_new(env, &m, &d) != 0) {
+		fail_msg("%s", d.msg);
+	}
+	assert_int_equal(nng_sendmsg(req, m, 0), 0);
+	if (nng_recvmsg(req, &m, 0) != 0) {
+		return NULL;
+	}
+	assert_int_equal(fv_fleet_msg_decode(m, &out, NULL, NULL, NULL), 0);
+	nng_msg_free(m);
+	return out;
+}
+
+static Fleetvisor__V1__Envelope *
+hosts(struct fixture *f)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__HostsRequest hr;
+	fleetvisor__v1__hosts_request__init(&hr);
+
+	env.request_id = 1000 + now_ms();
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_HOSTS_REQUEST;
+	env.hosts_request = &hr;
+	return call(f->req, &env);
+}
+
+static const Fleetvisor__V1__HostRow *
+row(const Fleetvisor__V1__Envelope *rep, const char *node)
+{
+	for (size_t i = 0; i < rep->hosts_reply->n_hosts; i++) {
+		if (strcmp(rep->hosts_reply->hosts[i]->node, node) == 0) {
+			return rep->hosts_reply->hosts[i];
+		}
+	}
+	return NULL;
+}
+
+/* wait_host polls the registry until node is in state (0: absent). */
+static bool
+wait_host(struct fixture *f, const char *node, int state, unsigned running)
+{
+	uint64_t until = now_ms() + WAIT_MS;
+
+	while (now_ms() < until) {
+		Fleetvisor__V1__Envelope *rep = hosts(f);
+		const Fleetvisor__V1__HostRow *r;
+		bool ok;
+
+		assert_non_null(rep);
+		assert_int_equal(
+		    rep->body_case, FLEETVISOR__V1__ENVELOPE__BODY_HOSTS_REPLY);
+		r = row(rep, node);
+		ok = state == 0 ? r == NULL
+		                : r != NULL && (int)r->state == state &&
+		        (running == 0 || r->summary->running == running);
+		fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+		if (ok) {
+			return true;
+		}
+		usleep(20000);
+	}
+	return false;
+}
+
+/* next_pub returns the next message on the client SUB of body kind. */
+static Fleetvisor__V1__Envelope *
+next_pub(struct fixture *f, Fleetvisor__V1__Envelope__BodyCase body, int kind)
+{
+	uint64_t until = now_ms() + WAIT_MS;
+
+	while (now_ms() < until) {
+		Fleetvisor__V1__Envelope *env = NULL;
+		nng_msg *m;
+
+		if (nng_recvmsg(f->sub, &m, 0) != 0) {
+			continue;
+		}
+		assert_int_equal(
+		    fv_fleet_msg_decode(m, &env, NULL, NULL, NULL), 0);
+		nng_msg_free(m);
+		if (env->body_case == body &&
+		    (kind < 0 || (int)env->controller_event->kind == kind)) {
+			return env;
+		}
+		fleetvisor__v1__envelope__free_unpacked(env, NULL);
+	}
+	return NULL;
+}
+
+static int
+setup_n(void **state, const char *extra)
+{
+	struct fixture *f = fv_xcalloc(1, sizeof(*f));
+	char conf[2048], *sd;
+	struct fv_diag d;
+
+	f->dir = fv_test_mkdtemp();
+	sd = fv_xasprintf("%s/secrets", f->dir);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const names[] = { "alpha", "beta", "gamma" };
+		char *name = fv_xasprintf("secrets/%s", names[i]);
+		char *p = fv_test_write(f->dir, name, secrets[i]);
+
+		chmod(p, 0600);
+		free(p);
+		free(name);
+	}
+	snprintf(f->agents, sizeof(f->agents), "ipc://%s/agents.sock", f->dir);
+	snprintf(
+	    f->clients, sizeof(f->clients), "ipc://%s/clients.sock", f->dir);
+	snprintf(f->clients_ev, sizeof(f->clients_ev), "%s.events", f->clients);
+	snprintf(conf, sizeof(conf),
+	    "[controller]\nagents = %s\nclients = %s\nsecrets_dir = %s\n"
+	    "heartbeat = 0.2\nlost_after = 0.8\n%s",
+	    f->agents, f->clients, sd, extra);
+	free(sd);
+	ctr_config_init(&f->cfg);
+	if (ctr_config_load_string(&f->cfg, conf, "test.conf", &d) != 0) {
+		fail_msg("%s", d.msg);
+	}
+	f->log = ctr_log_new(CTR_LOG_CRIT, false);
+	f->c = ctr_new(&f->cfg, f->log);
+	if (ctr_start(f->c, &d) != 0) {
+		fail_msg("%s", d.msg);
+	}
+	assert_int_equal(nng_req0_open(&f->req), 0);
+	assert_int_equal(nng_sub0_open(&f->sub), 0);
+	nng_socket_set_ms(f->req, NNG_OPT_RECVTIMEO, WAIT_MS);
+	nng_socket_set_ms(f->sub, NNG_OPT_RECVTIMEO, 100);
+	nng_socket_set(f->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	assert_int_equal(nng_dial(f->req, f->clients, NULL, 0), 0);
+	assert_int_equal(nng_dial(f->sub, f->clients_ev, NULL, 0), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_n(state, "");
+}
+
+static int
+setup_busy(void **state)
+{
+	return setup_n(state, "max_inflight = 1\n");
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < f->na; i++) {
+		agent_stop(&f->a[i]);
+	}
+	nng_close(f->req);
+	nng_close(f->sub);
+	ctr_stop(f->c);
+	ctr_free(f->c);
+	ctr_log_free(f->log);
+	ctr_config_fini(&f->cfg);
+	fv_test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* join starts alpha, beta (right secrets) and gamma (secret given). */
+static void
+join3(struct fixture *f, const char *gamma_secret)
+{
+	agent_start(&f->a[0], "alpha", secrets[0], f->agents);
+	agent_start(&f->a[1], "beta", secrets[1], f->agents);
+	agent_start(&f->a[2], "gamma", gamma_secret, f->agents);
+	f->na = 3;
+	assert_true(wait_host(f, "alpha", 1, 0));
+	assert_true(wait_host(f, "beta", 1, 0));
+}
+
+static void
+test_join_and_bad_proof(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope *ev;
+	uint64_t until;
+	struct ctr_stats st;
+
+	/* The SUB must be connected before the events it should see. */
+	usleep(1000);
+	join3(f, "not-gammas-secret-at-all");
+	until = now_ms() + WAIT_MS;
+	while (atomic_load(&f->a[2].refused) < 0 && now_ms() < until) {
+		usleep(10000);
+	}
+	assert_int_equal(atomic_load(&f->a[2].refused),
+	    FLEETVISOR__V1__HELLO_REFUSED__REASON__REASON_BAD_PROOF);
+	assert_true(wait_host(f, "gamma", 0, 0));
+	assert_true(atomic_load(&f->a[0].acked));
+	ev = next_pub(f, FLEETVISOR__V1__ENVELOPE__BODY_CONTROLLER_EVENT,
+	    FLEETVISOR__V1__CONTROLLER_EVENT__KIND__KIND_AGENT_REFUSED);
+	assert_non_null(ev);
+	assert_string_equal(ev->controller_event->node, "gamma");
+	fleetvisor__v1__envelope__free_unpacked(ev, NULL);
+	ctr_stats_get(f->c, &st);
+	assert_true(st.hello_refused >= 1);
+	assert_true(st.hello_accepted >= 2);
+}
+
+static Fleetvisor__V1__Envelope *
+command(struct fixture *f, uint64_t id, uint32_t deadline, char **args,
+    size_t nargs, char *only)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Command cmd;
+	fleetvisor__v1__command__init(&cmd);
+	Fleetvisor__V1__Selector sel;
+	fleetvisor__v1__selector__init(&sel);
+	char *names[1] = { only };
+
+	env.request_id = id;
+	env.deadline_ms = deadline;
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_COMMAND;
+	env.command = &cmd;
+	cmd.selector = &sel;
+	cmd.action = FLEETVISOR__V1__COMMAND__ACTION__ACTION_STATUS;
+	cmd.args = args;
+	cmd.n_args = nargs;
+	if (only != NULL) {
+		sel.names = names;
+		sel.n_names = 1;
+	} else {
+		sel.all = true;
+	}
+	return call(f->req, &env);
+}
+
+static const Fleetvisor__V1__CommandResult *
+result(const Fleetvisor__V1__Envelope *rep, const char *host)
+{
+	for (size_t i = 0; i < rep->command_reply->n_results; i++) {
+		if (strcmp(rep->command_reply->results[i]->host, host) == 0) {
+			return rep->command_reply->results[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+test_fanout_timeout_and_routing(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope *rep;
+	const Fleetvisor__V1__CommandResult *r;
+	char *words[] = { S("web") };
+	char *routed[] = { S("alpha/web"), S("db") };
+	char *unknown[] = { S("nope/web") };
+	uint64_t t0;
+
+	join3(f, secrets[2]);
+	assert_true(wait_host(f, "gamma", 1, 0));
+	atomic_store(&f->a[2].mute, true);
+	t0 = now_ms();
+	rep = command(f, 77, 1500, words, 1, NULL);
+	assert_non_null(rep);
+	assert_int_equal(
+	    rep->body_case, FLEETVISOR__V1__ENVELOPE__BODY_COMMAND_REPLY);
+	assert_int_equal(rep->request_id, 77);
+	assert_int_equal(rep->command_reply->hosts_expected, 3);
+	assert_int_equal(rep->command_reply->n_results, 3);
+	assert_false(rep->command_reply->more);
+	r = result(rep, S("alpha"));
+	assert_non_null(r);
+	assert_int_equal(
+	    r->outcome, FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_OK);
+	assert_string_equal(r->lines[0], "args: web");
+	assert_non_null(result(rep, "beta"));
+	r = result(rep, "gamma");
+	assert_non_null(r);
+	assert_int_equal(r->outcome,
+	    FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_TIMED_OUT);
+	/* gamma's silence cost the deadline, not more. */
+	assert_true(now_ms() - t0 < 1500 + 1000);
+	assert_true(atomic_load(&f->a[2].commands) >= 1);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+
+	/* HOST/ prefixes: only alpha, with its words and the shared ones;
+	 * all answered, so no waiting for a deadline. */
+	t0 = now_ms();
+	rep = command(f, 78, 5000, routed, 2, NULL);
+	assert_non_null(rep);
+	assert_int_equal(rep->command_reply->hosts_expected, 1);
+	assert_int_equal(rep->command_reply->n_results, 1);
+	assert_string_equal(result(rep, "alpha")->lines[0], "args: web db");
+	assert_true(now_ms() - t0 < 2000);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+
+	rep = command(f, 79, 1000, unknown, 1, NULL);
+	assert_non_null(rep);
+	assert_int_equal(rep->body_case, FLEETVISOR__V1__ENVELOPE__BODY_ERROR);
+	assert_int_equal(
+	    rep->error->code, FLEETVISOR__V1__ERROR__CODE__CODE_BAD_REQUEST);
+	assert_non_null(strstr(rep->error->message, "nope"));
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+}
+
+static Fleetvisor__V1__Envelope *
+page(struct fixture *f, uint64_t of, uint32_t n)
+{
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__PageRequest pr;
+	fleetvisor__v1__page_request__init(&pr);
+
+	env.request_id = 5000 + now_ms();
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_PAGE_REQUEST;
+	env.page_request = &pr;
+	pr.request_id = of;
+	pr.page = n;
+	return call(f->req, &env);
+}
+
+static void
+test_at_most_once_and_pages(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope *rep;
+	char *words[] = { S("restart-me") };
+
+	join3(f, secrets[2]);
+	rep = command(f, 0xabcdef, 3000, words, 1, S("alpha"));
+	assert_non_null(rep);
+	assert_int_equal(rep->command_reply->n_results, 1);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	assert_int_equal(atomic_load(&f->a[0].commands), 1);
+	/* The resend gets the stored answer; alpha does not run it again. */
+	rep = command(f, 0xabcdef, 3000, words, 1, S("alpha"));
+	assert_non_null(rep);
+	assert_int_equal(rep->request_id, 0xabcdef);
+	assert_string_equal(result(rep, "alpha")->lines[0], "args: restart-me");
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	assert_int_equal(atomic_load(&f->a[0].commands), 1);
+
+	rep = page(f, 0xabcdef, 0);
+	assert_int_equal(
+	    rep->body_case, FLEETVISOR__V1__ENVELOPE__BODY_COMMAND_REPLY);
+	assert_int_equal(rep->command_reply->page, 0);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	rep = page(f, 0xabcdef, 3);
+	assert_int_equal(
+	    rep->error->code, FLEETVISOR__V1__ERROR__CODE__CODE_BAD_REQUEST);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	rep = page(f, 0x1234, 0);
+	assert_int_equal(rep->error->code,
+	    FLEETVISOR__V1__ERROR__CODE__CODE_UNKNOWN_REQUEST);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+}
+
+static void
+test_heartbeats_events_lost(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Subscribe sub;
+	fleetvisor__v1__subscribe__init(&sub);
+	Fleetvisor__V1__Envelope *rep, *ev;
+	char *hosts_glob[] = { S("al*") };
+	struct ctr_stats st;
+	uint64_t until;
+
+	join3(f, secrets[2]);
+	atomic_store(&f->a[0].running, 3);
+	assert_true(wait_host(f, "alpha", 1, 3));
+
+	/* A forged session is dropped; the real one is relayed. */
+	until = now_ms() + WAIT_MS;
+	do {
+		agent_event(&f->a[0], 5, false);
+		agent_event(&f->a[0], 6, true);
+		ev = next_pub(f, FLEETVISOR__V1__ENVELOPE__BODY_EVENT, -1);
+	} while (ev == NULL && now_ms() < until);
+	assert_non_null(ev);
+	assert_int_equal(ev->event->serial, 6);
+	assert_string_equal(ev->event->host, S("alpha"));
+	assert_int_equal(ev->session.len, 0);
+	fleetvisor__v1__envelope__free_unpacked(ev, NULL);
+	ctr_stats_get(f->c, &st);
+	assert_true(st.events_dropped >= 1);
+	assert_true(st.events_relayed >= 1);
+
+	env.request_id = 4242;
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_SUBSCRIBE;
+	env.subscribe = &sub;
+	sub.hosts = hosts_glob;
+	sub.n_hosts = 1;
+	rep = call(f->req, &env);
+	assert_non_null(rep);
+	assert_int_equal(rep->hosts_reply->n_hosts, 1);
+	assert_string_equal(rep->hosts_reply->hosts[0]->node, S("alpha"));
+	assert_int_equal(rep->hosts_reply->hosts[0]->last_event_serial, 6);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+
+	/* Silence: beta is lost after lost_after, and said so. */
+	atomic_store(&f->a[1].no_heartbeat, true);
+	assert_true(wait_host(f, "beta", 2, 0));
+	ev = next_pub(f, FLEETVISOR__V1__ENVELOPE__BODY_CONTROLLER_EVENT,
+	    FLEETVISOR__V1__CONTROLLER_EVENT__KIND__KIND_AGENT_LOST);
+	assert_non_null(ev);
+	assert_string_equal(ev->controller_event->node, "beta");
+	fleetvisor__v1__envelope__free_unpacked(ev, NULL);
+	/* A command to a lost host fails fast. */
+	{
+		char *w[] = { S("x") };
+		uint64_t t0 = now_ms();
+
+		rep = command(f, 99, 5000, w, 1, S("beta"));
+		assert_int_equal(result(rep, "beta")->outcome,
+		    FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_TIMED_OUT);
+		assert_true(now_ms() - t0 < 2000);
+		fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	}
+	/* Heartbeats again: back. */
+	atomic_store(&f->a[1].no_heartbeat, false);
+	assert_true(wait_host(f, "beta", 1, 0));
+}
+
+static void
+test_hostile_client(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope *rep;
+	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0x01, 0x02 };
+	/* version 2, request id 9 */
+	static const uint8_t v2[] = { 0x08, 0x02, 0x10, 0x09 };
+
+	rep = call_raw(f->req, garbage, sizeof(garbage));
+	assert_non_null(rep);
+	assert_int_equal(
+	    rep->error->code, FLEETVISOR__V1__ERROR__CODE__CODE_MALFORMED);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	rep = call_raw(f->req, v2, sizeof(v2));
+	assert_non_null(rep);
+	assert_int_equal(
+	    rep->error->code, FLEETVISOR__V1__ERROR__CODE__CODE_VERSION);
+	assert_int_equal(rep->error->version, FV_PROTO_VERSION);
+	assert_int_equal(rep->request_id, 9);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+}
+
+static void
+test_busy(void **state)
+{
+	struct fixture *f = *state;
+	Fleetvisor__V1__Envelope env;
+	fleetvisor__v1__envelope__init(&env);
+	Fleetvisor__V1__Command cmd;
+	fleetvisor__v1__command__init(&cmd);
+	Fleetvisor__V1__Selector sel;
+	fleetvisor__v1__selector__init(&sel);
+	Fleetvisor__V1__Envelope *rep, *first = NULL;
+	nng_socket req2;
+	nng_msg *m;
+	char *names[] = { S("gamma") };
+	char *w[] = { S("slow") };
+	uint64_t until;
+
+	join3(f, secrets[2]);
+	assert_true(wait_host(f, "gamma", 1, 0));
+	atomic_store(&f->a[2].mute, true);
+	env.version = FV_PROTO_VERSION;
+	env.request_id = 501;
+	env.deadline_ms = 1500;
+	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_COMMAND;
+	env.command = &cmd;
+	cmd.selector = &sel;
+	sel.names = names;
+	sel.n_names = 1;
+	cmd.action = FLEETVISOR__V1__COMMAND__ACTION__ACTION_STATUS;
+	cmd.args = w;
+	cmd.n_args = 1;
+	assert_int_equal(fv_fleet_msg_new(&env, &m, NULL), 0);
+	assert_int_equal(nng_sendmsg(f->req, m, 0), 0);
+	until = now_ms() + WAIT_MS;
+	while (atomic_load(&f->a[2].commands) == 0 && now_ms() < until) {
+		usleep(5000);
+	}
+	assert_int_equal(nng_req0_open(&req2), 0);
+	nng_socket_set_ms(req2, NNG_OPT_RECVTIMEO, WAIT_MS);
+	assert_int_equal(nng_dial(req2, f->clients, NULL, 0), 0);
+	rep = command(
+	    &(struct fixture){ .req = req2 }, 502, 1000, w, 1, S("alpha"));
+	assert_non_null(rep);
+	assert_int_equal(
+	    rep->error->code, FLEETVISOR__V1__ERROR__CODE__CODE_BUSY);
+	fleetvisor__v1__envelope__free_unpacked(rep, NULL);
+	nng_close(req2);
+	assert_int_equal(nng_recvmsg(f->req, &m, 0), 0);
+	assert_int_equal(fv_fleet_msg_decode(m, &first, NULL, NULL, NULL), 0);
+	nng_msg_free(m);
+	assert_int_equal(first->request_id, 501);
+	assert_int_equal(result(first, "gamma")->outcome,
+	    FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_TIMED_OUT);
+	fleetvisor__v1__envelope__free_unpacked(first, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_join_and_bad_proof, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fanout_timeout_and_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_at_most_once_and_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_heartbeats_events_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hostile_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_busy, setup_busy, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
