@@ -17,6 +17,7 @@
 #include "cmd_tail.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "fleet_run.h"
 #include "multi.h"
 #include "report.h"
 
@@ -26,9 +27,11 @@ const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_add,
 	&ctl_cmd_avail,
 	&ctl_cmd_clear,
+	&ctl_cmd_events,
 	&ctl_cmd_exit,
 	&ctl_cmd_fg,
 	&ctl_cmd_help,
+	&ctl_cmd_hosts,
 	&ctl_cmd_maintail,
 	&ctl_cmd_mtail,
 	&ctl_cmd_open,
@@ -388,6 +391,10 @@ ctl_dispatch(struct ctl *ctl, const char *line)
 	arg = ctl_strip(line + i);
 	if (ctl->multi != NULL && c->multi != CTL_MULTI_LOCAL) {
 		rv = ctl_multi_run(ctl, c, arg);
+		goto out;
+	}
+	if (ctl->fleet_mode && c->multi != CTL_MULTI_LOCAL) {
+		rv = ctl_fleet_run(ctl, c, arg);
 		goto out;
 	}
 	if (ctl->opt.json && c->json && ctl->report == NULL) {

@@ -35,11 +35,12 @@ enum ctl_fault {
 };
 
 extern const struct ctl_cmd ctl_cmd_add, ctl_cmd_avail, ctl_cmd_clear,
-    ctl_cmd_eof, ctl_cmd_exit, ctl_cmd_fg, ctl_cmd_help, ctl_cmd_maintail,
-    ctl_cmd_mtail, ctl_cmd_reopen, ctl_cmd_open, ctl_cmd_pid, ctl_cmd_quit,
-    ctl_cmd_reload, ctl_cmd_remove, ctl_cmd_reread, ctl_cmd_restart,
-    ctl_cmd_shutdown, ctl_cmd_signal, ctl_cmd_start, ctl_cmd_status,
-    ctl_cmd_stop, ctl_cmd_tail, ctl_cmd_update, ctl_cmd_version;
+    ctl_cmd_eof, ctl_cmd_events, ctl_cmd_exit, ctl_cmd_fg, ctl_cmd_help,
+    ctl_cmd_hosts, ctl_cmd_maintail, ctl_cmd_mtail, ctl_cmd_reopen,
+    ctl_cmd_open, ctl_cmd_pid, ctl_cmd_quit, ctl_cmd_reload, ctl_cmd_remove,
+    ctl_cmd_reread, ctl_cmd_restart, ctl_cmd_shutdown, ctl_cmd_signal,
+    ctl_cmd_start, ctl_cmd_status, ctl_cmd_stop, ctl_cmd_tail, ctl_cmd_update,
+    ctl_cmd_version;
 
 /* ctl_split_words splits s at white space as Python's str.split() does,
  * appending the words to out. */

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "common/xalloc.h"
+#include "fleet_run.h"
 #include "hosts.h"
 #include "multi.h"
 
@@ -400,6 +401,12 @@ ctl_mtail_exec(struct ctl *ctl, int argc, char **argv)
 		ctl_out(ctl, "Error: mtail requires process names");
 		ctl_mtail_help(ctl);
 		return CTL_EXIT_GENERIC;
+	}
+	if (ctl->fleet_mode) {
+		if ((rv = ctl_fleet_need(ctl, "mtail")) != 0) {
+			return rv;
+		}
+		return ctl_fleet_mtail(ctl, channels, nchannels, argc, argv);
 	}
 	if ((rv = ctl_proxy_check(ctl)) != 0) {
 		return rv;

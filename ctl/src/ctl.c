@@ -16,12 +16,21 @@
 
 #include "common/xalloc.h"
 #include "config/cfg_expand.h"
+#include "fleet_run.h"
 #include "multi.h"
 
 /* Where 4.2.5 on Debian 12 raises what escapes a command. */
 #define CTL_PY_SOCKET   "/usr/lib/python3.11/socket.py"
 #define CTL_PY_CLIENT   "/usr/lib/python3.11/xmlrpc/client.py"
 #define CTL_PY_SVXMLRPC "/usr/lib/python3/dist-packages/supervisor/xmlrpc.py"
+
+static bool
+ctl_is_fleet_url(const char *url)
+{
+	return strncmp(url, "tcp://", 6) == 0 ||
+	    strncmp(url, "tls+tcp://", 10) == 0 ||
+	    strncmp(url, "ipc://", 6) == 0;
+}
 
 int
 ctl_init(struct ctl *ctl, struct ctl_options *opt, FILE *out, FILE *err)
@@ -38,6 +47,20 @@ ctl_init(struct ctl *ctl, struct ctl_options *opt, FILE *out, FILE *err)
 		return rv;
 	}
 	ctl_set_server(ctl, ctl->opt.serverurl);
+	for (size_t i = 0;
+	     ctl->opt.serverurls.n > 1 && i < ctl->opt.serverurls.n; i++) {
+		if (ctl_is_fleet_url(ctl->opt.serverurls.v[i])) {
+			/* A controller already speaks for many hosts. */
+			ctl_set_server(ctl, ctl->opt.serverurls.v[i]);
+			ctl_fleet_close(ctl->fleet);
+			ctl->fleet = NULL;
+			free(ctl->server_error);
+			ctl->server_error = fv_xstrdup(
+			    "a controller URL cannot be combined with "
+			    "other servers (give one -s)");
+			return 0;
+		}
+	}
 	if (ctl->opt.serverurls.n > 1) {
 		ctl_multi_init(ctl, &ctl->opt.serverurls);
 	}
@@ -50,6 +73,8 @@ ctl_fini(struct ctl *ctl)
 	ctl_multi_fini(ctl);
 	ctl_server_free(ctl->server);
 	ctl->server = NULL;
+	ctl_fleet_close(ctl->fleet);
+	ctl->fleet = NULL;
 	/* Let closing handles run their callbacks before the loop goes. */
 	uv_run(&ctl->loop, UV_RUN_NOWAIT);
 	(void)uv_loop_close(&ctl->loop);
@@ -64,6 +89,10 @@ ctl_fini(struct ctl *ctl)
 	free(ctl->opt.password);
 	free(ctl->opt.prompt);
 	free(ctl->opt.history_file);
+	free(ctl->opt.labels);
+	free(ctl->opt.tls_ca);
+	free(ctl->opt.tls_cert);
+	free(ctl->opt.tls_key);
 	for (size_t i = 0; i < ctl->opt.nargs; i++) {
 		free(ctl->opt.args[i]);
 	}
@@ -82,11 +111,19 @@ ctl_set_server(struct ctl *ctl, const char *url)
 	ctl_multi_fini(ctl);
 	ctl_server_free(ctl->server);
 	ctl->server = NULL;
+	ctl_fleet_close(ctl->fleet);
+	ctl->fleet = NULL;
+	ctl->fleet_mode = false;
 	free(ctl->server_error);
 	ctl->server_error = NULL;
 	free(ctl->opt.serverurl);
 	ctl->opt.serverurl = copy;
 	ctl->upchecked = false;
+	/* A controller's URL: the fleet through it (fleet_run.c). */
+	if (ctl_is_fleet_url(copy)) {
+		ctl_fleet_attach(ctl, copy);
+		return;
+	}
 	/* 4.2.5 builds its transport at each call and fails there. */
 	if (strncmp(copy, "http://", 7) != 0 &&
 	    strncmp(copy, "unix://", 7) != 0) {

@@ -41,6 +41,11 @@ struct ctl_options {
 	char *history_file; /* -r, else history_file=, else NULL */
 	bool interactive; /* -i, or no command given */
 	bool json; /* --json: status, avail and pid print JSON */
+	/* Ours, for a controller URL (tcp://, tls+tcp://, ipc://). */
+	unsigned timeout_ms; /* -t/--timeout, else timeout=; 0: default */
+	char *labels; /* -l/--labels "k=v,k=v": select hosts by label */
+	char *tls_ca, *tls_cert, *tls_key; /* --tls-*, else tls_*= */
+	int tls_verify; /* 0: verify when tls_ca is set; 1 yes; -1 no */
 	char **args; /* the command words after the options */
 	size_t nargs;
 };
@@ -62,6 +67,9 @@ struct ctl {
 	int raised_http; /* its HTTP status (401: credentials), else 0 */
 	struct ctl_multi *multi; /* several servers: commands fan out to
 	                          * them (multi.c); NULL with one */
+	bool fleet_mode; /* the URL is a controller's (fleet_run.c) */
+	struct ctl_fleet *fleet; /* its link; NULL when it could not be
+	                          * opened (server_error says why) */
 	struct ctl_report *report; /* when set, status, avail and pid add
 	                            * records here instead of printing
 	                            * (report.h) */

@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "common/xalloc.h"
+#include "hostout.h"
 #include "hosts.h"
 #include "report.h"
 
@@ -283,30 +284,6 @@ ctl_multi_all_infos(struct ctl *ctl)
 	return all;
 }
 
-/* ctl_multi_lines prints each line of n bytes at p on out after name in
- * the host column. */
-static void
-ctl_multi_lines(
-    FILE *out, const char *name, size_t width, const char *p, size_t n)
-{
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t len = nl != NULL ? (size_t)(nl - p) : n;
-
-		if (len == 0) {
-			fprintf(out, "%s\n", name);
-		} else {
-			ctl_print_padded(out, name, width + 2);
-			fwrite(p, 1, len, out);
-			fputc('\n', out);
-		}
-		len += nl != NULL;
-		p += len;
-		n -= len;
-	}
-	fflush(out);
-}
-
 static bool
 ctl_multi_has_word(const struct fv_strv *w, const char *word)
 {
@@ -393,68 +370,6 @@ ctl_multi_confirm(struct ctl *ctl, const struct ctl_cmd *c, bool *yes)
 	return 0;
 }
 
-/* ctl_multi_table prints the status rows of every server as one table. */
-static void
-ctl_multi_table(struct ctl *ctl)
-{
-	struct ctl_multi *m = ctl->multi;
-	size_t width = 30;
-
-	for (size_t i = 0; i < m->n; i++) {
-		for (size_t k = 0; k < m->h[i].rep.n; k++) {
-			const struct ctl_record *rec = &m->h[i].rep.v[k];
-			size_t chars = 0;
-
-			if (rec->fields == NULL || rec->namespec == NULL) {
-				continue;
-			}
-			for (const char *p = rec->namespec; *p != '\0'; p++) {
-				chars += ((unsigned char)*p & 0xc0) != 0x80;
-			}
-			width = chars > width ? chars : width;
-		}
-	}
-	for (size_t i = 0; i < m->n; i++) {
-		for (size_t k = 0; k < m->h[i].rep.n; k++) {
-			const struct ctl_record *rec = &m->h[i].rep.v[k];
-
-			if (rec->fields == NULL || rec->namespec == NULL) {
-				continue;
-			}
-			ctl_print_padded(ctl->out, m->names[i], m->width + 2);
-			ctl_print_padded(ctl->out, rec->namespec, width + 3);
-			ctl_print_padded(
-			    ctl->out, ctl_str(rec->fields, "statename"), 10);
-			fputs(ctl_str(rec->fields, "description"), ctl->out);
-			fputc('\n', ctl->out);
-		}
-	}
-}
-
-/* ctl_multi_report_errors prints what one server's report holds that is not a
- * status row: its errors, after its name. */
-static void
-ctl_multi_report_errors(struct ctl *ctl, size_t i)
-{
-	struct ctl_multi *m = ctl->multi;
-	const struct ctl_report *rep = &m->h[i].rep;
-
-	for (size_t k = 0; k < rep->n; k++) {
-		const struct ctl_record *rec = &rep->v[k];
-
-		if (rec->error == NULL) {
-			continue;
-		}
-		ctl_print_padded(ctl->out, m->names[i], m->width + 2);
-		if (rec->namespec != NULL) {
-			fprintf(ctl->out, "%s: ERROR (%s)\n", rec->namespec,
-			    rec->error);
-		} else {
-			fprintf(ctl->out, "%s\n", rec->error);
-		}
-	}
-}
-
 /* ctl_multi_follows tells whether c attaches to one server this time. */
 static bool
 ctl_multi_follows(const struct ctl_cmd *c, const struct ctl_route *r)
@@ -470,25 +385,19 @@ ctl_multi_follows(const struct ctl_cmd *c, const struct ctl_route *r)
 	return false;
 }
 
-/* ctl_multi_print prints what server i left, as text or JSON records. */
-static void
-ctl_multi_print(struct ctl *ctl, size_t i, bool json, bool table, bool *first)
+/* ctl_multi_view is server i's results as hostout.c prints them. */
+static struct ctl_hostout
+ctl_multi_view(struct ctl_multi *m, size_t i)
 {
-	struct ctl_multi *m = ctl->multi;
 	struct ctl_host *h = &m->h[i];
 
-	if (json) {
-		for (size_t k = 0; k < h->rep.n; k++) {
-			ctl_report_print_one(
-			    ctl->out, first, m->names[i], &h->rep.v[k]);
-		}
-	} else if (table) {
-		ctl_multi_report_errors(ctl, i);
-	} else {
-		ctl_multi_lines(
-		    ctl->out, m->names[i], m->width, h->out, h->outlen);
-	}
-	ctl_multi_lines(ctl->err, m->names[i], m->width, h->err, h->errlen);
+	return (struct ctl_hostout){ .name = m->names[i],
+		.out = h->out,
+		.err = h->err,
+		.outlen = h->outlen,
+		.errlen = h->errlen,
+		.rep = &h->rep,
+		.code = h->code };
 }
 
 int
@@ -508,19 +417,7 @@ ctl_multi_run(struct ctl *ctl, const struct ctl_cmd *c, const char *arg)
 	if (json) {
 		ctl_report_print_begin(ctl->out);
 	}
-	for (size_t u = 0; u < r.unmatched.n; u++) {
-		if (json) {
-			char why[] = "no such host";
-			struct ctl_record rec = { .error = why };
-
-			ctl_report_print_one(
-			    ctl->out, &first, r.unmatched.v[u], &rec);
-		} else {
-			ctl_out(
-			    ctl, "%s: ERROR (no such host)", r.unmatched.v[u]);
-		}
-		code = CTL_EXIT_GENERIC;
-	}
+	code = ctl_hostout_unmatched(ctl, &r.unmatched, json, &first);
 	if (r.nselected == 0) {
 		goto out;
 	}
@@ -541,13 +438,27 @@ ctl_multi_run(struct ctl *ctl, const struct ctl_cmd *c, const char *arg)
 	ctl_multi_start(ctl);
 	for (size_t i = 0; i < m->n; i++) {
 		if (r.selected[i]) {
+			struct ctl_hostout v;
+
 			ctl_multi_join(&m->h[i]);
-			ctl_multi_print(ctl, i, json, table, &first);
+			v = ctl_multi_view(m, i);
+			ctl_hostout_print(
+			    ctl, &v, m->width, json, table, &first);
 			code = ctl_exit_merge(code, m->h[i].code);
 		}
 	}
 	if (table && !json) {
-		ctl_multi_table(ctl);
+		struct ctl_hostout *views =
+		    fv_xcalloc(m->n + 1, sizeof(*views));
+		size_t nv = 0;
+
+		for (size_t i = 0; i < m->n; i++) {
+			if (r.selected[i]) {
+				views[nv++] = ctl_multi_view(m, i);
+			}
+		}
+		ctl_hostout_table(ctl, views, nv, m->width);
+		free(views);
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		ctl_host_clear(&m->h[i]);

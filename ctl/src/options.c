@@ -74,6 +74,14 @@ static const struct ctl_optdef ctl_optdefs[] = {
 	{ 'r', "history_file", true },
 	/* Ours: scripts ask status, avail and pid for JSON. */
 	{ 'j', "json", false },
+	/* Ours, for a controller: the deadline, hosts by label, TLS. The
+	 * long-only ones have codes no one can type after a '-'. */
+	{ 't', "timeout", true },
+	{ 'l', "labels", true },
+	{ '\1', "tls-ca", true },
+	{ '\2', "tls-cert", true },
+	{ '\3', "tls-key", true },
+	{ '\4', "tls-verify", true },
 };
 
 /* One option as getopt returned it: its spelling ("-s", "--serverurl")
@@ -134,6 +142,9 @@ ctl_url_valid(const char *url)
 static const struct ctl_optdef *
 ctl_opt_short(char c)
 {
+	if ((unsigned char)c < ' ') {
+		return NULL;
+	}
 	for (size_t i = 0; i < nitems(ctl_optdefs); i++) {
 		if (ctl_optdefs[i].shortname == c) {
 			return &ctl_optdefs[i];
@@ -448,11 +459,18 @@ ctl_opt_get(const struct cfg_ini *ini, const struct cfg_ini_section *sec,
 /* The [supervisorctl] values, before the command line overrides them. */
 struct ctl_filecfg {
 	char *serverurl, *prompt, *username, *password, *history_file;
+	char *timeout, *labels, *tls_ca, *tls_cert, *tls_key, *tls_verify;
 };
 
 static void
 ctl_filecfg_fini(struct ctl_filecfg *f)
 {
+	free(f->timeout);
+	free(f->labels);
+	free(f->tls_ca);
+	free(f->tls_cert);
+	free(f->tls_key);
+	free(f->tls_verify);
 	free(f->serverurl);
 	free(f->prompt);
 	free(f->username);
@@ -509,6 +527,21 @@ ctl_opt_read_config(
 	         d, full)) != 0 ||
 	    (rv = ctl_opt_get(&ini, sec, "history_file", NULL, here,
 	         &f->history_file, d, full)) != 0) {
+		goto out;
+	}
+	/* Ours, for a controller URL; 4.2.5 ignores them. */
+	if ((rv = ctl_opt_get(&ini, sec, "timeout", NULL, NULL, &f->timeout, d,
+	         full)) != 0 ||
+	    (rv = ctl_opt_get(
+	         &ini, sec, "labels", NULL, NULL, &f->labels, d, full)) != 0 ||
+	    (rv = ctl_opt_get(
+	         &ini, sec, "tls_ca", NULL, here, &f->tls_ca, d, full)) != 0 ||
+	    (rv = ctl_opt_get(&ini, sec, "tls_cert", NULL, here, &f->tls_cert,
+	         d, full)) != 0 ||
+	    (rv = ctl_opt_get(&ini, sec, "tls_key", NULL, here, &f->tls_key, d,
+	         full)) != 0 ||
+	    (rv = ctl_opt_get(&ini, sec, "tls_verify", NULL, NULL,
+	         &f->tls_verify, d, full)) != 0) {
 		goto out;
 	}
 	if (f->history_file != NULL && f->history_file[0] != '\0') {
@@ -576,6 +609,50 @@ ctl_opt_split_urls(struct ctl_options *opt, const char *value)
 	fv_strv_free(&urls);
 }
 
+/* ctl_opt_timeout reads a timeout in seconds (fractions allowed) into
+ * milliseconds. */
+static int
+ctl_opt_timeout(
+    const char *what, const char *v, unsigned *ms, struct fv_diag *d)
+{
+	char *end;
+	double s = strtod(v, &end);
+
+	if (*v == '\0' || *end != '\0' || !(s > 0) || s > 86400) {
+		return fv_diagf(d, FV_EUSAGE,
+		    "invalid value for %s '%s': a number of seconds from "
+		    "0.001 to 86400",
+		    what, v);
+	}
+	*ms = (unsigned)(s * 1000 + 0.5);
+	if (*ms == 0) {
+		*ms = 1;
+	}
+	return 0;
+}
+
+/* ctl_opt_bool reads 4.2.5's booleans (true/false, yes/no, on/off,
+ * 1/0) as 1 or -1. */
+static int
+ctl_opt_bool(const char *what, const char *v, int *out, struct fv_diag *d)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" },
+	                         *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < nitems(yes); i++) {
+		if (fv_str_caseeq(v, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (fv_str_caseeq(v, no[i])) {
+			*out = -1;
+			return 0;
+		}
+	}
+	return fv_diagf(
+	    d, FV_EUSAGE, "invalid value for %s '%s': not a boolean", what, v);
+}
+
 static void
 ctl_opt_take(char **dst, char **src)
 {
@@ -638,6 +715,30 @@ ctl_options_parse(struct ctl_options *opt, int argc, char *const argv[],
 		case 'j':
 			set = &opt->json;
 			break;
+		case 't':
+			if ((rv = ctl_opt_timeout(v->spelling, v->value,
+			         &opt->timeout_ms, d)) != 0) {
+				goto out;
+			}
+			break;
+		case 'l':
+			slot = &opt->labels;
+			break;
+		case '\1':
+			slot = &opt->tls_ca;
+			break;
+		case '\2':
+			slot = &opt->tls_cert;
+			break;
+		case '\3':
+			slot = &opt->tls_key;
+			break;
+		case '\4':
+			if ((rv = ctl_opt_bool(v->spelling, v->value,
+			         &opt->tls_verify, d)) != 0) {
+				goto out;
+			}
+			break;
 		case 'u':
 			slot = &opt->username;
 			break;
@@ -684,6 +785,20 @@ ctl_options_parse(struct ctl_options *opt, int argc, char *const argv[],
 	ctl_opt_take(&opt->prompt, &file.prompt);
 	/* 4.2.5 stores -r where its shell never looks; we honour it. */
 	ctl_opt_take(&opt->history_file, &file.history_file);
+	ctl_opt_take(&opt->labels, &file.labels);
+	ctl_opt_take(&opt->tls_ca, &file.tls_ca);
+	ctl_opt_take(&opt->tls_cert, &file.tls_cert);
+	ctl_opt_take(&opt->tls_key, &file.tls_key);
+	if (opt->timeout_ms == 0 && file.timeout != NULL &&
+	    (rv = ctl_opt_timeout("supervisorctl.timeout", file.timeout,
+	         &opt->timeout_ms, d)) != 0) {
+		goto out;
+	}
+	if (opt->tls_verify == 0 && file.tls_verify != NULL &&
+	    (rv = ctl_opt_bool("supervisorctl.tls_verify", file.tls_verify,
+	         &opt->tls_verify, d)) != 0) {
+		goto out;
+	}
 	if (opt->serverurls.n == 0) {
 		fv_strv_push(&opt->serverurls, "http://localhost:9001");
 	}
@@ -717,6 +832,10 @@ ctl_options_fini(struct ctl_options *opt)
 	free(opt->password);
 	free(opt->prompt);
 	free(opt->history_file);
+	free(opt->labels);
+	free(opt->tls_ca);
+	free(opt->tls_cert);
+	free(opt->tls_key);
 	for (size_t i = 0; i < opt->nargs; i++) {
 		free(opt->args[i]);
 	}

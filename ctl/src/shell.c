@@ -35,6 +35,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "fleet_run.h"
 #include "multi.h"
 
 /* GNU readline's word breaks as Python sets them, less ':', '*' and '-'
@@ -75,6 +76,11 @@ ctl_shell_complete_info(void *arg)
 	if (ctl->multi != NULL) {
 		/* Names from every server; completion drops repeats. */
 		sh->info = ctl_multi_all_infos(ctl);
+		return sh->info;
+	}
+	if (ctl->fleet_mode) {
+		/* Every host's, through the controller. */
+		sh->info = ctl_fleet_all_infos(ctl);
 		return sh->info;
 	}
 	if (ctl->call != NULL) {
@@ -251,10 +257,11 @@ ctl_shell_complete_hosts(struct ctl *ctl, const char *line, const char *word,
 	const char *const *names, *const *urls;
 	const struct ctl_cmd *cmd;
 	size_t n, len = strcspn(line + strspn(line, " \t"), " \t");
+	struct fv_strv registry = { 0 };
 	char *action;
 
-	if (ctl->multi == NULL || (word > line && word[-1] == '/') ||
-	    strchr(line, ' ') == NULL) {
+	if ((ctl->multi == NULL && ctl->fleet == NULL) ||
+	    (word > line && word[-1] == '/') || strchr(line, ' ') == NULL) {
 		return;
 	}
 	action = fv_xstrndup(line + strspn(line, " \t"), len);
@@ -263,12 +270,22 @@ ctl_shell_complete_hosts(struct ctl *ctl, const char *line, const char *word,
 	if (cmd == NULL || cmd->complete != CTL_COMPLETE_PROCESSES) {
 		return;
 	}
-	n = ctl_multi_servers(ctl, &names, &urls);
+	if (ctl->fleet != NULL) {
+		/* The registry's nodes; none when it does not answer. */
+		struct fv_diag d = { { 0 } };
+
+		(void)ctl_fleet_registry(ctl, &registry, NULL, &d);
+		names = (const char *const *)registry.v;
+		n = registry.n;
+	} else {
+		n = ctl_multi_servers(ctl, &names, &urls);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (fv_str_startswith(names[i], text)) {
 			fv_strv_push_take(out, fv_xasprintf("%s/", names[i]));
 		}
 	}
+	fv_strv_free(&registry);
 }
 
 static int

@@ -31,7 +31,10 @@ static const char *const cfg_keys_unix[] = { "file", "chmod", "chown",
 static const char *const cfg_keys_inet[] = { "port", "username", "password",
 	NULL };
 static const char *const cfg_keys_ctl[] = { "serverurl", "username", "password",
-	"prompt", "history_file", NULL };
+	"prompt", "history_file",
+	/* Ours: fleetvisorctl against a controller (ctl/src/options.c). */
+	"timeout", "labels", "tls_ca", "tls_cert", "tls_key", "tls_verify",
+	NULL };
 static const char *const cfg_keys_group[] = { "programs", "priority", NULL };
 static const char *const cfg_keys_include[] = { "files", NULL };
 
