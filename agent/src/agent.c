@@ -461,7 +461,14 @@ agent_run_once(struct agent *a)
 		    sd->pidfile);
 	}
 	supervisor_start(&a->sv);
+	if (a->ext != NULL) {
+		a->ext_state = a->ext->open(a);
+	}
 	uv_run(&a->loop, UV_RUN_DEFAULT);
+	if (a->ext_state != NULL) {
+		a->ext->close(a->ext_state);
+		a->ext_state = NULL;
+	}
 	status = 0;
 	if (a->sv.mood == SV_SHUTDOWN) {
 		/* A shutdown request overrides a restart under way. */
@@ -491,11 +498,13 @@ out:
 }
 
 int
-agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg)
+agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg,
+    const struct agent_ext *ext)
 {
 	struct agent a = { .prog = prog,
 		.cli = cli,
 		.cfg = cfg,
+		.ext = ext,
 		.lock_fd = -1,
 		.first = true,
 		.event_serial = UINT64_MAX };

@@ -20,6 +20,21 @@
  */
 
 struct mainlog;
+struct agent;
+
+/*
+ * An extension that lives for one run of the daemon, beside the process
+ * table: the fleet link. It is opened once the run is under way (the
+ * process table started, the daemon forked, so that its threads are the
+ * child's) and closed when the run ends, on the loop thread both times.
+ * fleetvisord's main() supplies it; agent_core does not depend on it.
+ */
+struct agent_ext {
+	/* open returns the extension's state, or NULL when it has nothing
+	 * to do this run (it logs why). */
+	void *(*open)(struct agent *a);
+	void (*close)(void *state);
+};
 
 struct agent {
 	const char *prog; /* argv[0], borrowed */
@@ -44,6 +59,8 @@ struct agent {
 	int nsigs;
 	int lock_fd; /* the locked pidfile, or -1 */
 	char *lock_path; /* its path */
+	const struct agent_ext *ext; /* borrowed, or NULL */
+	void *ext_state; /* what ext->open returned for this run */
 	bool first; /* the first run, not a reload */
 	bool daemonized;
 	int exit_status;
@@ -51,9 +68,11 @@ struct agent {
 
 /*
  * agent_main runs the daemon with cfg (taken) until a shutdown request,
- * re-reading the configuration on SIGHUP. Returns the process exit status:
- * 0 after an orderly shutdown, 2 for a start-up error (4.2.5's usage()).
+ * re-reading the configuration on SIGHUP, with ext (may be NULL) beside
+ * every run. Returns the process exit status: 0 after an orderly
+ * shutdown, 2 for a start-up error (4.2.5's usage()).
  */
-int agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg);
+int agent_main(const char *prog, const struct cfg_cli *cli, struct cfg *cfg,
+    const struct agent_ext *ext);
 
 #endif

@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "common/xalloc.h"
 #include "config/cfg.h"
+#include "fleet/fleet_link.h"
 
 static const char fv_usage[] =
     "fleetvisord -- run a set of applications as daemons (a drop-in "
@@ -114,7 +115,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	/* The agent logs the parse warnings itself, as 4.2.5 does. */
-	status = agent_main(prog, &cli, cfg);
+	status = agent_main(prog, &cli, cfg, &fleet_link_ext);
 	cfg = NULL;
 out:
 	cfg_free(cfg);

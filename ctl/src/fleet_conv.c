@@ -174,6 +174,17 @@ ctl_fleet_convert(const Fleetvisor__V1__CommandResult *r,
 		for (char *p = text, *nl; p != NULL && *p != '\0'; p = nl + 1) {
 			nl = strchr(p, '\n');
 			*nl = '\0';
+			/* pid: supervisord's own pid comes as the line pid
+			 * prints, a number. */
+			if (action ==
+			        FLEETVISOR__V1__COMMAND__ACTION__ACTION_PID &&
+			    *p != '\0' &&
+			    strspn(p, "0123456789") == strlen(p) &&
+			    strlen(p) < 10) {
+				ctl_report_add_pid(
+				    &o->rep, NULL, (int)strtol(p, NULL, 10));
+				continue;
+			}
 			ctl_fleet_error_line(&o->rep, p);
 		}
 		free(text);
@@ -186,7 +197,6 @@ ctl_fleet_convert(const Fleetvisor__V1__CommandResult *r,
 		    p->name[0] != '\0' ? ctl_namespec(p->group, p->name) : NULL;
 
 		if (action == FLEETVISOR__V1__COMMAND__ACTION__ACTION_PID) {
-			/* A row without a name is supervisord's own pid. */
 			if (report) {
 				ctl_report_add_pid(&o->rep, spec, p->pid);
 			} else {
