@@ -1,103 +1,133 @@
 #!/usr/bin/env bash
-# The main job as it stands today: build fleetvisord and fleetvisorctl, run
-# the bundled example supervisord.conf under fleetvisord (a web tier of two
-# HTTP servers, three workers and an event listener), show the processes it
-# started, drive it with Debian's unchanged supervisorctl, start two more
-# agents (a "db" and a "cache" host) and drive all three at once with
-# fleetvisorctl, then stop the first as an init system would (SIGTERM) and
-# show the orderly shutdown. When the fleet controller lands, the agents
-# join a local controller and the script shows fleet status through it.
+# The main job: a local fleet. Build the three programs, start a
+# fleetvisor-controller and three fleetvisord agents (web, db, cache: each
+# its own config, socket, secret and sample programs) that dial it and
+# prove their names, then drive the fleet through the controller with
+# fleetvisorctl: the registry, one status table for every host, a restart
+# fanned out by label, the events it caused, a stop by host glob. Debian's
+# unchanged supervisorctl still speaks to any one agent. Ctrl-C or the end
+# of the script stops everything it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 bash deploy/quickstart/setup-deps.sh
 cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc >/dev/null
-cmake --build build/gcc -j"$(nproc)" --target fleetvisord fleetvisorctl \
-	>/dev/null
-mkdir -p build/demo
-rm -f build/demo/*.log build/demo/*.log.* build/demo/supervisord.pid
-example=deploy/examples/supervisord.conf
-agent=build/gcc/agent/fleetvisord
+cmake --build build/gcc -j"$(nproc)" \
+	--target fleetvisord fleetvisor-controller fleetvisorctl >/dev/null
+demo=$top/build/demo
+rm -rf "$demo"
+mkdir -p "$demo/secrets"
+chmod 700 "$demo/secrets"
+bin=$top/build/gcc
+port=${FLEETVISOR_DEMO_PORT:-7400}     # agents: port, port+1
+cport=$((port + 10))                    # clients: cport, cport+1
+pids=()
+stop_all() {
+	# Agents first (each stops its programs), then the controller.
+	for p in "${pids[@]:1}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done
+	[ "${#pids[@]}" -gt 0 ] && kill -TERM "${pids[0]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
-echo "== $agent -c $example"
-"$agent" -c "$example" >build/demo/stdout.txt 2>&1 &
-pid=$!
-extra=()
-trap 'kill -TERM $pid "${extra[@]}" 2>/dev/null || true' EXIT
+echo "== fleetvisor-controller on tcp://127.0.0.1:$port (agents), :$cport (clients)"
+cat >"$demo/controller.conf" <<EOF
+[controller]
+agents = tcp://127.0.0.1:$port
+clients = tcp://127.0.0.1:$cport
+secrets_dir = $demo/secrets
+heartbeat = 1
+logfile = $demo/controller.log
+pidfile = $demo/controller.pid
+EOF
+"$bin/controller/fleetvisor-controller" -n -c "$demo/controller.conf" \
+	>"$demo/controller.out" 2>&1 &
+pids+=($!)
 
-# Wait (at most 15 s) until the five programs have passed their startsecs.
-for _ in $(seq 150); do
-	n=$(grep -c ' success: ' build/demo/supervisord.log 2>/dev/null || true)
-	[ "${n:-0}" -ge 5 ] && break
-	sleep 0.1
-done
-echo "== processes under fleetvisord (pid $pid)"
-ps --ppid "$pid" -o pid,pgid,stat,etime,args
-# Debian's own supervisorctl, unchanged, speaks to fleetvisord's XML-RPC
-# API on the UNIX socket of the example config.
-ctl() { echo "\$ supervisorctl $*"; supervisorctl -c "$example" "$@" || true; }
-echo "== Debian's supervisorctl against fleetvisord"
-ctl status
-ctl restart app:worker-1
-ctl tail app:worker-0
-ctl pid app:web_00
-# Two more hosts' agents, each with its own identifier= and socket.
-host_conf() { # name, numprocs
-	local dir=$top/build/demo/$1
+# One agent: its secret (the controller has the same file under the node's
+# name), its [fleet] section, and a few programs.
+agent() { # name, role, programs...
+	local name=$1 role=$2 dir=$demo/$1
+	shift 2
 	mkdir -p "$dir"
-	rm -f "$dir"/*.log "$dir"/*.log.*
+	head -c 32 /dev/urandom | base64 >"$demo/secrets/$name"
+	chmod 600 "$demo/secrets/$name"
+	cp "$demo/secrets/$name" "$dir/secret"
 	cat >"$dir/supervisord.conf" <<EOF
 [unix_http_server]
 file=$dir/supervisor.sock
 [supervisord]
-identifier=$1
+identifier=$name
 logfile=$dir/supervisord.log
 pidfile=$dir/supervisord.pid
 childlogdir=$dir
 nodaemon=true
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[program:$1]
-command=/bin/sh -c 'while :; do echo "$1 serving"; sleep 2; done'
-numprocs=$2
+[fleet]
+controller = tcp://127.0.0.1:$port
+name = $name
+labels = role=$role,site=demo
+secret_file = $dir/secret
+heartbeat = 1
+EOF
+	for prog in "$@"; do
+		cat >>"$dir/supervisord.conf" <<EOF
+[program:${prog%%=*}]
+command=/bin/sh -c 'while :; do echo "$name ${prog%%=*} serving"; sleep 2; done'
+numprocs=${prog##*=}
 process_name=%(program_name)s-%(process_num)d
 startsecs=1
 EOF
-	"$agent" -c "$dir/supervisord.conf" >"$dir/stdout.txt" 2>&1 &
-	extra+=($!)
+	done
+	"$bin/agent/fleetvisord" -c "$dir/supervisord.conf" >"$dir/stdout.txt" 2>&1 &
+	pids+=($!)
 }
-host_conf db 1
-host_conf cache 2
-urls=(-s "unix://$top/build/demo/supervisor.sock"
-	-s "unix://$top/build/demo/db/supervisor.sock"
-	-s "unix://$top/build/demo/cache/supervisor.sock")
+agent web frontend web=2 worker=3
+agent db storage db=1
+agent cache storage cache=2
+
 fctl() {
-	echo "\$ fleetvisorctl -s ... -s ... -s ... $*"
-	build/gcc/ctl/fleetvisorctl "${urls[@]}" "$@" || true
+	echo "\$ fleetvisorctl -s tcp://127.0.0.1:$cport $*"
+	"$bin/ctl/fleetvisorctl" -s "tcp://127.0.0.1:$cport" "$@" || true
 }
-for _ in $(seq 150); do
-	n=$(cat build/demo/db/supervisord.log build/demo/cache/supervisord.log \
-		2>/dev/null | grep -c ' success: ' || true)
-	[ "${n:-0}" -ge 3 ] && break
+# Wait (at most 20 s) until the three agents have joined and their eight
+# processes run.
+for _ in $(seq 200); do
+	n=$("$bin/ctl/fleetvisorctl" -s "tcp://127.0.0.1:$cport" status 2>/dev/null |
+		grep -c ' RUNNING ' || true)
+	[ "${n:-0}" -ge 8 ] && break
 	sleep 0.1
 done
-echo "== fleetvisorctl: three agents at once (one table, a host column)"
+echo "== the fleet: three agents joined the controller"
+fctl hosts
+echo "== one status table for every host"
 fctl status
-fctl restart 'cache/cache:*' db/all
-fctl --json pid
-fctl stop 'db*/all'
-fctl status db/all cache/all
-kill -TERM "${extra[@]}"
-wait "${extra[@]}" || true
-extra=()
+echo "== the events of a restart fanned out to the storage hosts (by label)"
+"$bin/ctl/fleetvisorctl" -s "tcp://127.0.0.1:$cport" events --type PROCESS_STATE \
+	-n 12 >"$demo/events.txt" 2>&1 &
+events=$!
+# The subscription is live once events has printed its starting serials.
+for _ in $(seq 50); do
+	grep -q ' START ' "$demo/events.txt" 2>/dev/null && break
+	sleep 0.1
+done
+fctl -l role=storage restart all
+wait "$events" || true
+grep -v ' START ' "$demo/events.txt" || true
+echo "== host globs and --json, as with several servers"
+fctl stop 'c*/cache:*'
+fctl --json pid 'web/all'
+fctl status 'cache/cache:*'
+echo "== Debian's supervisorctl, unchanged, on one agent's socket"
+echo "\$ supervisorctl -s unix://$demo/db/supervisor.sock status"
+supervisorctl -s "unix://$demo/db/supervisor.sock" status || true
 
-echo "== build/demo/supervisord.log"
-cat build/demo/supervisord.log
-echo "== a worker's AUTO log"
-tail -n 2 build/demo/worker-0-stdout---*.log 2>/dev/null || true
-
-echo "== SIGTERM: orderly shutdown in reverse priority order"
-kill -TERM "$pid"
-wait "$pid" || true
+echo "== stopping: the agents stop their programs, then the controller"
+stop_all
+pids=()
 trap - EXIT
-sed -n '/received SIGTERM/,$p' build/demo/supervisord.log
+grep -h "lost the connection\|stopped:" "$demo"/*/supervisord.log | tail -n 4 || true
+tail -n 3 "$demo/controller.log"
