@@ -46,9 +46,11 @@ cfg_fleet_url(const char *url)
 		if (url[6] != '/') {
 			return "an ipc:// URL needs an absolute path";
 		}
-		if (strlen(url + 6) > CFG_FLEET_MAX_IPC_PATH) {
+		/* The events socket is the path with ".events". */
+		if (strlen(url + 6) + 7 > CFG_FLEET_MAX_IPC_PATH) {
 			return "the ipc:// path is longer than a UNIX socket "
-			       "path can be (107 bytes)";
+			       "path can be (107 bytes, with \".events\" "
+			       "appended for the events socket)";
 		}
 		return NULL;
 	}
@@ -86,9 +88,11 @@ cfg_fleet_url(const char *url)
 	}
 	port = colon + 1;
 	n = strtol(port, &end, 10);
+	/* Events go to the next port (fv_fleet_events_url). */
 	if (!isdigit((unsigned char)*port) || *end != '\0' || n < 1 ||
-	    n > 65535) {
-		return "the port must be a number from 1 to 65535";
+	    n > 65534) {
+		return "the port must be a number from 1 to 65534 (events "
+		       "use the next one)";
 	}
 	return NULL;
 }

@@ -17,9 +17,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -44,6 +46,7 @@
 #define FLEET_WAITERS_MAX  4 /* surveys waiting for one command */
 #define FLEET_HEARTBEAT_LO 100
 #define FLEET_HEARTBEAT_HI 300000
+#define FLEET_CLOSE_WAIT_S 5
 
 /* Per agent process, not per run: a reload is a reconnect, not a
  * restart, for the controllers. */
@@ -128,6 +131,7 @@ struct fleet_link {
 	unsigned long dropped; /* PUB messages nng could not queue */
 	unsigned long bad_in; /* messages refused */
 	int handles_open; /* while closing */
+	bool abandoned; /* nng did not close: the link stays allocated */
 };
 
 static int64_t
@@ -988,6 +992,83 @@ fleet_peer_stop(struct fleet_peer *p)
 
 static void fleet_link_close(void *state);
 
+/* The sockets are closed in a thread of their own, waited for at most
+ * FLEET_CLOSE_WAIT_S: nng_close has been seen to hang after abusive TLS
+ * peers (shared/DESIGN.md), and a stopping agent must not. */
+struct fleet_stopper {
+	struct fleet_link *l;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int refs; /* the thread's and the waiter's */
+};
+
+static void
+fleet_stopper_rele(struct fleet_stopper *st)
+{
+	pthread_mutex_lock(&st->mu);
+	bool last = --st->refs == 0;
+
+	pthread_mutex_unlock(&st->mu);
+	if (last) {
+		pthread_mutex_destroy(&st->mu);
+		pthread_cond_destroy(&st->cv);
+		free(st);
+	}
+}
+
+static void *
+fleet_stopper_main(void *arg)
+{
+	struct fleet_stopper *st = arg;
+
+	for (size_t i = 0; i < st->l->npeers; i++) {
+		fleet_peer_stop(&st->l->peers[i]);
+	}
+	pthread_mutex_lock(&st->mu);
+	st->done = true;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	fleet_stopper_rele(st);
+	return NULL;
+}
+
+static bool
+fleet_stop_peers(struct fleet_link *l)
+{
+	struct fleet_stopper *st = fv_xcalloc(1, sizeof(*st));
+	struct timespec until;
+	pthread_t t;
+	sigset_t all, old;
+	bool done;
+
+	st->l = l;
+	st->refs = 2;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rv = pthread_create(&t, NULL, fleet_stopper_main, st);
+
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rv != 0) {
+		st->refs = 1;
+		fleet_stopper_main(st); /* here, without the bound */
+		return true;
+	}
+	pthread_detach(t);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += FLEET_CLOSE_WAIT_S;
+	pthread_mutex_lock(&st->mu);
+	while (!st->done &&
+	    pthread_cond_timedwait(&st->cv, &st->mu, &until) != ETIMEDOUT) {
+	}
+	done = st->done;
+	pthread_mutex_unlock(&st->mu);
+	fleet_stopper_rele(st);
+	return done;
+}
+
 static void
 fleet_labels_init(struct fleet_link *l)
 {
@@ -1071,7 +1152,7 @@ fleet_link_on_closed(uv_handle_t *h)
 	struct fleet_link *l = h->data;
 
 	/* The last of the three handles (async, beat, soon) frees it. */
-	if (--l->handles_open > 0) {
+	if (--l->handles_open > 0 || l->abandoned) {
 		return;
 	}
 	pthread_mutex_destroy(&l->mu);
@@ -1089,12 +1170,23 @@ fleet_link_close(void *state)
 	pthread_mutex_lock(&l->mu);
 	l->closing = true;
 	pthread_mutex_unlock(&l->mu);
-	for (size_t i = 0; i < l->npeers; i++) {
-		fleet_peer_stop(&l->peers[i]);
+	l->abandoned = !fleet_stop_peers(l);
+	if (l->abandoned) {
+		/* nng is stuck closing: its threads may still touch the
+		 * link and the peers, which stay allocated; everything on
+		 * the loop is closed all the same, so that the agent stops
+		 * or reloads without it. */
+		mainlog_log(l->log, MAINLOG_CRIT,
+		    "fleet: the controller connections did not close within "
+		    "%d s; going on without waiting for them",
+		    FLEET_CLOSE_WAIT_S);
 	}
-	/* No nng callback runs any more: what they queued is ours. */
+	/* No nng callback queues anything any more (closing is set). */
+	pthread_mutex_lock(&l->mu);
 	in = l->in;
 	l->in = NULL;
+	l->in_tail = &l->in;
+	pthread_mutex_unlock(&l->mu);
 	while (in != NULL) {
 		struct fleet_in *next = in->next;
 
@@ -1118,11 +1210,13 @@ fleet_link_close(void *state)
 		    "refused",
 		    l->dropped, l->bad_in);
 	}
-	for (size_t i = 0; i < l->npeers; i++) {
-		free(l->peers[i].url);
-		free(l->peers[i].events_url);
+	if (!l->abandoned) {
+		for (size_t i = 0; i < l->npeers; i++) {
+			free(l->peers[i].url);
+			free(l->peers[i].events_url);
+		}
+		free(l->peers);
 	}
-	free(l->peers);
 	free(l->label_v);
 	free(l->labels);
 	l->handles_open = 3;

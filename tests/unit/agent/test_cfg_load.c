@@ -237,6 +237,7 @@ test_load_fleet(void **state)
 		    "controller URL is tcp://" },
 		{ "controller=tcp://c\n", "needs HOST:PORT" },
 		{ "controller=tcp://c:70000\n", "port must be a number" },
+		{ "controller=tcp://c:65535\n", "events use the next one" },
 		{ "controller=tcp://[::1:7\n", "[ADDRESS]:PORT" },
 		{ "controller=tcp://[zz]:7100\n", "not an IPv6 address" },
 		{ "controller=tcp://c:1\ntls_ca=\n",
