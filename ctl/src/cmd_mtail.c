@@ -215,7 +215,7 @@ ctl_mtail_servers(struct ctl_mtail *mt, int argc, char **argv)
 {
 	struct ctl *ctl = mt->ctl;
 	const char *const *names, *const *urls;
-	struct ctl_route r;
+	struct fv_fleet_route r;
 	size_t n;
 
 	if (ctl->multi == NULL) {
@@ -228,7 +228,7 @@ ctl_mtail_servers(struct ctl_mtail *mt, int argc, char **argv)
 		return ctl->server != NULL;
 	}
 	n = ctl_multi_servers(ctl, &names, &urls);
-	ctl_route(names, n, argv, (size_t)argc, &r);
+	fv_fleet_route(names, n, (const char *const *)argv, (size_t)argc, &r);
 	for (size_t u = 0; u < r.unmatched.n; u++) {
 		ctl_out(ctl, "%s: ERROR (no such host)", r.unmatched.v[u]);
 		mt->code = CTL_EXIT_GENERIC;
@@ -253,7 +253,7 @@ ctl_mtail_servers(struct ctl_mtail *mt, int argc, char **argv)
 		memset(&r.words[i], 0, sizeof(r.words[i]));
 		mt->nsrv++;
 	}
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	return mt->nsrv > 0;
 }
 

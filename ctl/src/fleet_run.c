@@ -257,7 +257,7 @@ ctl_fleet_route(struct ctl *ctl, const struct fv_strv *words, bool need_count,
 {
 	struct fv_strv names = { 0 };
 	struct fv_diag d = { { 0 } };
-	struct ctl_route r;
+	struct fv_fleet_route r;
 	bool qualified = false;
 	size_t connected;
 	int code = 0;
@@ -275,12 +275,12 @@ ctl_fleet_route(struct ctl *ctl, const struct fv_strv *words, bool need_count,
 	}
 	*nhosts = connected;
 	if (qualified) {
-		ctl_route((const char *const *)names.v, names.n, words->v,
-		    words->n, &r);
+		fv_fleet_route((const char *const *)names.v, names.n,
+		    (const char *const *)words->v, words->n, &r);
 		code = ctl_hostout_unmatched(ctl, &r.unmatched, json, first);
 		*go = r.nselected > 0;
 		*nhosts = r.nselected;
-		ctl_route_fini(&r);
+		fv_fleet_route_fini(&r);
 	}
 	fv_strv_free(&names);
 	return code;

@@ -1,11 +1,9 @@
 /*
- * Naming several servers, routing a command's words to them, and merging
- * their exit codes (hosts.h). Host names are compared exactly; patterns
- * are fnmatch globs without flags, as the shell users type them.
+ * Naming several servers and merging their exit codes (hosts.h). The
+ * routing of a command's words to them is proto/fleet_route.c.
  */
 #include "hosts.h"
 
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,77 +155,6 @@ ctl_host_names(
 		}
 	}
 	free(shared);
-}
-
-/* ctl_route_match tells whether the pattern word[0..slash) matches name. */
-static bool
-ctl_route_match(const char *word, const char *slash, const char *name)
-{
-	char *pattern = fv_xstrndup(word, (size_t)(slash - word));
-	bool match = fnmatch(pattern, name, 0) == 0;
-
-	free(pattern);
-	return match;
-}
-
-void
-ctl_route(const char *const *names, size_t n, char *const *words, size_t nwords,
-    struct ctl_route *r)
-{
-	bool qualified = false;
-
-	memset(r, 0, sizeof(*r));
-	r->n = n;
-	r->selected = fv_xcalloc(n + 1, sizeof(*r->selected));
-	r->words = fv_xcalloc(n + 1, sizeof(*r->words));
-	for (size_t w = 0; w < nwords; w++) {
-		const char *slash = strchr(words[w], '/');
-		bool any = false;
-
-		if (slash == NULL) {
-			continue;
-		}
-		qualified = true;
-		for (size_t i = 0; i < n; i++) {
-			if (ctl_route_match(words[w], slash, names[i])) {
-				r->selected[i] = any = true;
-			}
-		}
-		if (!any) {
-			fv_strv_push_take(&r->unmatched,
-			    fv_xstrndup(words[w], (size_t)(slash - words[w])));
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!qualified) {
-			r->selected[i] = true;
-		}
-		if (!r->selected[i]) {
-			continue;
-		}
-		r->nselected++;
-		for (size_t w = 0; w < nwords; w++) {
-			const char *slash = strchr(words[w], '/');
-
-			if (slash == NULL) {
-				fv_strv_push(&r->words[i], words[w]);
-			} else if (ctl_route_match(words[w], slash, names[i])) {
-				fv_strv_push(&r->words[i], slash + 1);
-			}
-		}
-	}
-}
-
-void
-ctl_route_fini(struct ctl_route *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		fv_strv_free(&r->words[i]);
-	}
-	free(r->words);
-	free(r->selected);
-	fv_strv_free(&r->unmatched);
-	memset(r, 0, sizeof(*r));
 }
 
 int

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "common/str.h"
+#include "proto/fleet_route.h"
 
 /*
  * The pure rules of several servers: what each is called, which servers
@@ -33,24 +34,10 @@ void ctl_host_names(
     const char *const *urls, const char *const *idents, size_t n, char **out);
 
 /*
- * Which servers a command addresses, and with what words. A word
- * "PATTERN/REST" is for the servers whose name matches the glob PATTERN
- * (fnmatch), as REST; other words are for every addressed server. When
- * some word has a PATTERN, the command addresses only the servers those
- * words matched; otherwise it addresses all of them. Each addressed
- * server gets the words in the order they were given.
+ * Which servers a command addresses, and with what words, is
+ * proto/fleet_route.h (fv_fleet_route): the same rule splits a fleet
+ * command in the controller.
  */
-struct ctl_route {
-	size_t n; /* servers */
-	bool *selected; /* [n]: addressed */
-	struct fv_strv *words; /* [n]: its words (empty when not addressed) */
-	struct fv_strv unmatched; /* patterns that matched no server */
-	size_t nselected;
-};
-
-void ctl_route(const char *const *names, size_t n, char *const *words,
-    size_t nwords, struct ctl_route *r);
-void ctl_route_fini(struct ctl_route *r);
 
 /*
  * ctl_exit_merge is the exit code of a command that ran on several

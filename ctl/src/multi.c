@@ -319,7 +319,7 @@ ctl_multi_line(const char *name, const struct fv_strv *words)
  * with the terminal, as a one-server session would. */
 static int
 ctl_multi_one(
-    struct ctl *ctl, const struct ctl_cmd *c, const struct ctl_route *r)
+    struct ctl *ctl, const struct ctl_cmd *c, const struct fv_fleet_route *r)
 {
 	struct ctl_host *h = NULL;
 	int code;
@@ -372,7 +372,7 @@ ctl_multi_confirm(struct ctl *ctl, const struct ctl_cmd *c, bool *yes)
 
 /* ctl_multi_follows tells whether c attaches to one server this time. */
 static bool
-ctl_multi_follows(const struct ctl_cmd *c, const struct ctl_route *r)
+ctl_multi_follows(const struct ctl_cmd *c, const struct fv_fleet_route *r)
 {
 	if (c->multi == CTL_MULTI_ONE) {
 		return true;
@@ -405,14 +405,15 @@ ctl_multi_run(struct ctl *ctl, const struct ctl_cmd *c, const char *arg)
 {
 	struct ctl_multi *m = ctl->multi;
 	struct fv_strv words = { 0 };
-	struct ctl_route r;
+	struct fv_fleet_route r;
 	bool json = c->json && ctl->opt.json, table = c == &ctl_cmd_status,
 	     first = true, yes;
 	int code = 0, rv;
 
 	ctl_split_words(arg, &words);
 	ctl_multi_name(ctl);
-	ctl_route((const char *const *)m->names, m->n, words.v, words.n, &r);
+	fv_fleet_route((const char *const *)m->names, m->n,
+	    (const char *const *)words.v, words.n, &r);
 	fv_strv_free(&words);
 	if (json) {
 		ctl_report_print_begin(ctl->out);
@@ -468,6 +469,6 @@ out:
 		ctl_report_print_end(ctl->out, first);
 	}
 	fflush(ctl->out);
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	return code;
 }

@@ -109,7 +109,7 @@ static const char *const hostnames[] = { "web1", "web2", "db1" };
 /* route_words returns host i's words joined by spaces ("-" when the host
  * is not addressed). */
 static const char *
-route_words(const struct ctl_route *r, size_t i)
+route_words(const struct fv_fleet_route *r, size_t i)
 {
 	static char buf[256];
 	size_t off = 0;
@@ -126,7 +126,7 @@ route_words(const struct ctl_route *r, size_t i)
 }
 
 static void
-route(const char *line, struct ctl_route *r)
+route(const char *line, struct fv_fleet_route *r)
 {
 	char *copy = fv_xstrdup(line), *save = NULL;
 	char *words[16];
@@ -136,14 +136,14 @@ route(const char *line, struct ctl_route *r)
 	     w = strtok_r(NULL, " ", &save)) {
 		words[n++] = w;
 	}
-	ctl_route(hostnames, 3, words, n, r);
+	fv_fleet_route(hostnames, 3, (const char *const *)words, n, r);
 	free(copy);
 }
 
 static void
 test_route_unqualified_goes_everywhere(void **state)
 {
-	struct ctl_route r;
+	struct fv_fleet_route r;
 
 	(void)state;
 	route("web:* db", &r);
@@ -152,17 +152,17 @@ test_route_unqualified_goes_everywhere(void **state)
 		assert_string_equal(route_words(&r, i), "web:* db");
 	}
 	assert_int_equal(r.unmatched.n, 0);
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	route("", &r);
 	assert_int_equal(r.nselected, 3);
 	assert_string_equal(route_words(&r, 0), "");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 }
 
 static void
 test_route_hosts_and_globs(void **state)
 {
-	struct ctl_route r;
+	struct fv_fleet_route r;
 
 	(void)state;
 	route("web*/app db1/pg:*", &r);
@@ -170,24 +170,24 @@ test_route_hosts_and_globs(void **state)
 	assert_string_equal(route_words(&r, 0), "app");
 	assert_string_equal(route_words(&r, 1), "app");
 	assert_string_equal(route_words(&r, 2), "pg:*");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	/* Words without a host go with every addressed host, in order. */
 	route("HUP web2/app", &r);
 	assert_int_equal(r.nselected, 1);
 	assert_string_equal(route_words(&r, 0), "-");
 	assert_string_equal(route_words(&r, 1), "HUP app");
 	assert_string_equal(route_words(&r, 2), "-");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	route("web[12]/a -f ?b1/c", &r);
 	assert_string_equal(route_words(&r, 0), "a -f");
 	assert_string_equal(route_words(&r, 2), "-f c");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 }
 
 static void
 test_route_unmatched(void **state)
 {
-	struct ctl_route r;
+	struct fv_fleet_route r;
 
 	(void)state;
 	route("nohost/app web1/x other*/y", &r);
@@ -196,12 +196,12 @@ test_route_unmatched(void **state)
 	assert_int_equal(r.unmatched.n, 2);
 	assert_string_equal(r.unmatched.v[0], "nohost");
 	assert_string_equal(r.unmatched.v[1], "other*");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 	route("/app", &r);
 	assert_int_equal(r.nselected, 0);
 	assert_int_equal(r.unmatched.n, 1);
 	assert_string_equal(r.unmatched.v[0], "");
-	ctl_route_fini(&r);
+	fv_fleet_route_fini(&r);
 }
 
 static void
