@@ -295,11 +295,19 @@ cfg_fleet_tls(struct cfg_loader *L, const struct cfg_ini_section *sec,
 		}
 		return 0;
 	}
-	if (f->tls_verify && f->tls_ca == NULL) {
+	/* An unverified controller is anyone who can sit on the path, and
+	 * a controller can stop and start everything here: TLS without
+	 * verification would only look safe (RELIABILITY C14). */
+	if (!f->tls_verify) {
+		return cfg_fail(L, sec, "tls_verify",
+		    "false is refused with a tls+tcp:// controller: anyone "
+		    "on the path could command this agent; verify the "
+		    "controller (tls_ca), or use tcp:// on a trusted network");
+	}
+	if (f->tls_ca == NULL) {
 		return cfg_fail(L, sec, "tls_ca",
 		    "a tls+tcp:// controller is verified against tls_ca (the "
-		    "CA file); set it, or tls_verify=false on a trusted "
-		    "network");
+		    "CA file that signed its certificate): set it");
 	}
 	return 0;
 }

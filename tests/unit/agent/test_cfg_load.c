@@ -257,6 +257,8 @@ test_load_fleet(void **state)
 		    "[fleet] labels: 'a/b'.key: invalid character '/'" },
 		{ "controller=tls+tcp://c:1\n",
 		    "[fleet] tls_ca: a tls+tcp://" },
+		{ "controller=tls+tcp://c:1\ntls_verify=false\n",
+		    "[fleet] tls_verify: false is refused" },
 		{ "controller=tcp://c:1\ntls_ca=/nonexistent/ca.pem\n",
 		    "[fleet] tls_ca: cannot read /nonexistent/ca.pem" },
 		{ "controller=tcp://c:1\ntls_cert=%(here)s\n",
@@ -295,7 +297,7 @@ test_load_fleet(void **state)
 	                    "[fleet]\ncontroller = tls+tcp://ctl.example:7100,"
 	                    "\n  ipc:///run/fv.ipc\nname = web-1\n"
 	                    "labels = role=web, dc=eu/1,empty=\n"
-	                    "tls_ca = %%(here)s/secret\ntls_verify = false\n"
+	                    "tls_ca = %%(here)s/secret\ntls_verify = true\n"
 	                    "secret_file = %%(here)s/secret\n",
 	    dir, dir);
 	assert_int_equal(chmod(secret, 0644), 0);
@@ -317,7 +319,7 @@ test_load_fleet(void **state)
 	assert_string_equal(fv_kvmap_get(&cfg->fleet.labels, "empty"), "");
 	assert_string_equal(cfg->fleet.tls_ca, secret);
 	assert_string_equal(cfg->fleet.secret_file, secret);
-	assert_false(cfg->fleet.tls_verify);
+	assert_true(cfg->fleet.tls_verify);
 	assert_int_equal(cfg->fleet.heartbeat, 5);
 	cfg_free(cfg);
 	free(conf);
