@@ -119,7 +119,14 @@ ctl_fleet_failed(const Fleetvisor__V1__CommandResult *r, unsigned timeout_ms,
 {
 	switch (r->outcome) {
 	case FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_TIMED_OUT:
-		if (timeout_ms % 1000 == 0) {
+		/* The controller says why when it knew beforehand (a lost
+		 * host); a host that was silent past the deadline gets the
+		 * deadline. */
+		if (r->n_err_lines > 0 &&
+		    strncmp(r->err_lines[0], "lost", 4) == 0) {
+			(void)fv_buf_printf(
+			    b, "timed out: %s\n", r->err_lines[0]);
+		} else if (timeout_ms % 1000 == 0) {
 			(void)fv_buf_printf(b,
 			    "timed out: no answer within %u s\n",
 			    timeout_ms / 1000);
@@ -149,6 +156,8 @@ ctl_fleet_convert(const Fleetvisor__V1__CommandResult *r,
 	bool status = action == FLEETVISOR__V1__COMMAND__ACTION__ACTION_STATUS;
 	bool ok =
 	    r->outcome == FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_OK;
+	bool timed_out = r->outcome ==
+	    FLEETVISOR__V1__COMMAND_RESULT__OUTCOME__OUTCOME_TIMED_OUT;
 	struct fv_buf out, err;
 
 	memset(o, 0, sizeof(*o));
@@ -157,7 +166,13 @@ ctl_fleet_convert(const Fleetvisor__V1__CommandResult *r,
 	fv_buf_init(&err, SIZE_MAX / 2);
 	report = report || status;
 	o->code = r->exit_code;
-	if (!ok) {
+	if (timed_out) {
+		/* Whatever code the controller put, a host that did not
+		 * answer reads as an unreachable server: 4 for status (its
+		 * state is unknown), 1 otherwise. */
+		o->code = status ? 4 : CTL_EXIT_GENERIC;
+		ctl_fleet_failed(r, timeout_ms, &out);
+	} else if (!ok) {
 		if (o->code == 0) {
 			o->code = status ? 4 : CTL_EXIT_GENERIC;
 		}
@@ -231,7 +246,9 @@ ctl_fleet_convert(const Fleetvisor__V1__CommandResult *r,
 		(void)fv_buf_append(
 		    &out, r->tail->data.data, r->tail->data.len);
 	}
-	ctl_fleet_text_lines(&err, r->err_lines, r->n_err_lines);
+	if (!timed_out) { /* its reason is in the timed-out line */
+		ctl_fleet_text_lines(&err, r->err_lines, r->n_err_lines);
+	}
 	o->out = ctl_fleet_take(&out, &o->outlen);
 	o->err = ctl_fleet_take(&err, &o->errlen);
 	fv_buf_fini(&out);
