@@ -355,7 +355,21 @@ ctr_on_hello(struct ctr_survey *s, Fleetvisor__V1__Envelope *env, nng_msg *m)
 		    nng_pipe_id(nng_msg_get_pipe(m)), addr, now, ctr_now_us(),
 		    &j);
 	}
-	ctr_join_answer(c, h, &j);
+	/* A refusal is public and names node and instance as claimed, and
+	 * every agent sees the others' instance ids in the public acks: a
+	 * refusal addressed to an instance joined on another live pipe
+	 * would only knock that agent off, so it is not sent. */
+	if (j.kind == CTR_JOIN_REFUSED) {
+		struct ctr_node *live = ctr_registry_find(&c->reg, h->node);
+
+		if (live == NULL || live->session_len == 0 ||
+		    live->pipe == (uint32_t)nng_pipe_id(nng_msg_get_pipe(m)) ||
+		    strcmp(live->instance_id, h->instance_id) != 0) {
+			ctr_join_answer(c, h, &j);
+		}
+	} else {
+		ctr_join_answer(c, h, &j);
+	}
 	if (j.kind == CTR_JOIN_REFUSED) {
 		c->st.hello_refused++;
 		ctr_log_warn(c->log,

@@ -407,6 +407,12 @@ fleet_on_refused(struct fleet_link *l, struct fleet_peer *p,
 	    strcmp(r->instance_id, fleet_instance) != 0) {
 		return;
 	}
+	/* A controller refuses only a Hello, and none was sent to one that
+	 * holds our ack: this refusal answers someone else's Hello made in
+	 * our name (instance ids are public), so it must not drop the join. */
+	if (p->acked && strcmp(p->controller_id, r->controller_id) == 0) {
+		return;
+	}
 	/* Said once per reason: the controller asks again every heartbeat. */
 	if (p->refused != (int)r->reason) {
 		mainlog_log(l->log, MAINLOG_ERRO,
@@ -502,12 +508,29 @@ static void
 fleet_reqs_trim(struct fleet_link *l)
 {
 	uint64_t now = uv_now(l->loop);
+	size_t live = 0, kept = 0, keep;
 
+	for (struct fleet_req *r = l->reqs; r != NULL; r = r->next) {
+		live += r->res == NULL || r->kept_until > now;
+		kept += r->res != NULL && r->kept_until > now;
+	}
+	/* The list is newest first, so the finished ones past the first
+	 * `keep` are the oldest: those go, never a recent answer that a
+	 * resent survey may still ask for. */
+	keep = live <= FLEET_REQS_MAX      ? kept
+	    : kept > live - FLEET_REQS_MAX ? kept - (live - FLEET_REQS_MAX)
+	                                   : 0;
 	for (struct fleet_req **pp = &l->reqs; *pp != NULL;) {
 		struct fleet_req *r = *pp;
+		bool drop = false;
 
-		if (r->res != NULL &&
-		    (r->kept_until <= now || l->nreqs > FLEET_REQS_MAX)) {
+		if (r->res != NULL && r->kept_until <= now) {
+			drop = true;
+		} else if (r->res != NULL) {
+			drop = keep == 0;
+			keep -= keep > 0;
+		}
+		if (drop) {
 			*pp = r->next;
 			l->nreqs--;
 			fleet_req_free(r);

@@ -278,6 +278,14 @@ rpc_pwait_on_event(void *arg, const struct evbus_event *ev)
 			continue;
 		}
 		if (ev->kind == EVBUS_PROC_STATE && ev->proc == it->proc) {
+			/* A stop is settled by reaching a stopped state, not
+			 * by still being in one when the poll runs: another
+			 * client's start in the same loop turn (concurrent
+			 * restarts) would otherwise leave it waiting for a
+			 * stop that already happened, for ever. */
+			if (it->stop && proc_state_is_stopped(ev->to)) {
+				rpc_pitem_settle(it, 0);
+			}
 			touched = true;
 		} else if (ev->kind == EVBUS_GROUP_REMOVED &&
 		    it->proc->group == ev->group) {

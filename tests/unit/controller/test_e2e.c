@@ -229,15 +229,20 @@ agent_main(void *arg)
 	return NULL;
 }
 
+/* agent_start_as starts a fake agent; instance NULL picks a fresh one. */
 static void
-agent_start(
-    struct fake_agent *a, const char *name, const char *secret, const char *url)
+agent_start_as(struct fake_agent *a, const char *name, const char *secret,
+    const char *url, const char *instance)
 {
 	char ev[300];
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name);
-	fv_fleet_random_id(a->instance, sizeof(a->instance));
+	if (instance != NULL) {
+		snprintf(a->instance, sizeof(a->instance), "%s", instance);
+	} else {
+		fv_fleet_random_id(a->instance, sizeof(a->instance));
+	}
 	fv_fleet_random(a->session, sizeof(a->session));
 	a->secret_len = strlen(secret);
 	memcpy(a->secret, secret, a->secret_len);
@@ -251,6 +256,13 @@ agent_start(
 	assert_int_equal(fv_fleet_dial(a->resp, url, NULL, NULL, NULL), 0);
 	assert_int_equal(fv_fleet_dial(a->pub, ev, NULL, NULL, NULL), 0);
 	assert_int_equal(pthread_create(&a->th, NULL, agent_main, a), 0);
+}
+
+static void
+agent_start(
+    struct fake_agent *a, const char *name, const char *secret, const char *url)
+{
+	agent_start_as(a, name, secret, url, NULL);
 }
 
 static void
@@ -518,6 +530,38 @@ test_join_and_bad_proof(void **state)
 	ctr_stats_get(f->c, &st);
 	assert_true(st.hello_refused >= 1);
 	assert_true(st.hello_accepted >= 2);
+}
+
+/*
+ * HelloAck and HelloRefused are public surveys, so every agent learns the
+ * others' instance ids. An imposter that claims alpha's name and instance
+ * with a wrong proof must be refused without the refusal reaching alpha,
+ * which would take it for its own and drop its join.
+ */
+static void
+test_imposter_refusal_spares_the_real_agent(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t until;
+	struct ctr_stats st;
+
+	agent_start(&f->a[0], "alpha", secrets[0], f->agents);
+	f->na = 1;
+	assert_true(wait_host(f, "alpha", 1, 0));
+	agent_start_as(&f->a[1], "alpha", "not-alphas-secret-at-all", f->agents,
+	    f->a[0].instance);
+	f->na = 2;
+	/* Two refusals of the imposter: the posts of the first have had a
+	 * whole challenge period to arrive. */
+	until = now_ms() + WAIT_MS;
+	do {
+		usleep(10000);
+		ctr_stats_get(f->c, &st);
+	} while (st.hello_refused < 2 && now_ms() < until);
+	assert_true(st.hello_refused >= 2);
+	usleep(50000);
+	assert_int_equal(atomic_load(&f->a[0].refused), -1);
+	assert_true(wait_host(f, "alpha", 1, 0));
 }
 
 static Fleetvisor__V1__Envelope *
@@ -834,6 +878,9 @@ main(void)
 		    test_hostile_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_busy, setup_busy, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_imposter_refusal_spares_the_real_agent, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
