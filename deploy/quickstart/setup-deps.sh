@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libuv1-dev libnng-dev libmbedtls-dev libxml2-dev libinih-dev libprotobuf-c-dev
       protobuf-c-compiler libcmocka-dev libhttp-parser-dev libedit-dev
-      supervisor python3 python3-pytest procps util-linux libfaketime)
+      supervisor python3 python3-pytest procps util-linux libfaketime
+      openssl iproute2)
 
 missing=()
 for p in "${pkgs[@]}"; do
