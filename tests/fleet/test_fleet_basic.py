@@ -17,14 +17,17 @@ with fleetvisorctl -s CONTROLLER.
   test_slow_subscriber  an events client SIGSTOPped during a flood of
                         PROCESS_LOG events does not delay another client
                         or the controller's answers
-
-Waits on the agent's fleet link (skipped, with the reason, until
-agent/src/fleet/ has it).
+  test_tail             tail -N and maintail through the controller; tail -f
+                        (polled with offsets) gives a contiguous stretch of
+                        the agent's own log file: nothing twice, nothing
+                        skipped
 """
 
 import json
+import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -355,3 +358,50 @@ def test_slow_subscriber(fleet):
     gaps = [d for d in slow.lines() if d.get("type") == "GAP"]
     H.log("slow subscriber: %d lines, %d GAP lines" % (len(slow.lines()),
                                                       len(gaps)))
+
+
+def test_tail(fleet):
+    a = fleet.agents[2]
+    node = a.node
+    rc, out, err = fleet.ctl("start", "%s/chatty" % node)
+    assert rc == 0, (out, err)
+    path = a.rpc().supervisor.getProcessInfo("chatty")["stdout_logfile"]
+    H.wait_until(lambda: os.path.exists(path) and
+                 os.path.getsize(path) > 900, 20, what="chatty's log")
+    try:
+        # -N: that many of the newest bytes, shown after the host's name.
+        rc, out, err = fleet.ctl("tail", "-200", "%s/chatty" % node)
+        assert rc == 0 and out.startswith(node + "  "), (rc, out, err)
+        shown = "".join(line[len(node) + 2:] + "\n"
+                        for line in out.splitlines())
+        with open(path, "rb") as f:
+            whole = f.read().decode(errors="replace")
+        assert shown.strip("\n") and shown.strip("\n") in whole, shown
+        # A process that does not exist, and maintail.
+        rc, out, err = fleet.ctl("tail", "%s/nosuch" % node)
+        assert rc == 1 and "nosuch: ERROR (no such process name)" in out, \
+            (rc, out, err)
+        rc, out, err = fleet.ctl("maintail", "%s/-300" % node)
+        assert rc == 0 and "%s  " % node in out, (rc, out, err)
+
+        # -f: polled with the offset each answer ends at; what arrives is
+        # one stretch of the file.
+        p = subprocess.Popen([F.CTL, "-s", fleet.ctr.clients_url] +
+                             fleet.client_opts +
+                             ["tail", "-f", "%s/chatty" % node],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL)
+        size0 = os.path.getsize(path)
+        H.wait_until(lambda: os.path.getsize(path) > size0 + 1500, 20,
+                     what="chatty writing 1500 more bytes")
+        p.send_signal(signal.SIGINT)
+        got, errs = p.communicate(timeout=20)
+        text = got.decode(errors="replace")
+        body = text.split("==> Press Ctrl-C to exit <==\n", 1)[-1]
+        body = body.rstrip("\n")
+        with open(path, "rb") as f:
+            whole = f.read().decode(errors="replace")
+        assert len(body) > 900, (text, errs)
+        assert body in whole, (body[:300], errs)
+    finally:
+        fleet.ctl("stop", "%s/chatty" % node)

@@ -14,11 +14,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/xalloc.h"
@@ -32,7 +34,7 @@
 /* A result's text stays well inside one message: past these the rest is
  * cut and a last line says so. */
 #define FLEET_LINES_BYTES (2u << 20)
-#define FLEET_TAIL_MAX    (FV_PROTO_PAYLOAD_MAX - 4096)
+#define FLEET_TAIL_MAX    ((long long)FV_PROTO_PAYLOAD_MAX - 4096)
 
 /* One method call a worker waits for, on the worker's stack. */
 struct fleet_rpc {
@@ -416,13 +418,13 @@ fleet_tail_fault(struct fleet_job *j, const char *who,
 	const char *why;
 
 	switch (r->fault_code) {
-	case 10: /* NO_FILE */
+	case RPC_FAULT_NO_FILE:
 		why = "no log file";
 		break;
-	case 30: /* FAILED */
+	case RPC_FAULT_FAILED:
 		why = "unknown error reading log";
 		break;
-	case 60: /* BAD_NAME */
+	case RPC_FAULT_BAD_NAME:
 		why = process ? "no such process name" : NULL;
 		break;
 	default:
@@ -439,24 +441,109 @@ fleet_tail_fault(struct fleet_job *j, const char *who,
 	return true;
 }
 
-static struct xr_value *
-fleet_params3(const char *name, long long a, long long b)
+/*
+ * fleet_read_log reads a log file for tail and maintail with 64-bit
+ * offsets (XML-RPC's are 32-bit): "-N" (from false) the last N bytes,
+ * "+OFF" what follows OFF, at most FLEET_TAIL_MAX bytes (the newest, with
+ * overflow set, when more came), from the start again when the file is
+ * shorter than OFF (rotated or truncated). The chunk's offset is where
+ * the bytes end: the next poll's +OFF. -errno when the file cannot be
+ * opened or read.
+ */
+static int
+fleet_read_log(struct fleet_job *j, const char *path, bool from, long long k)
 {
-	struct xr_value *p = xr_array_new();
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	long long size, start, len;
+	bool overflow = false;
+	char *buf;
+	ssize_t got;
+	size_t have = 0;
 
-	if (name != NULL) {
-		xr_array_add_take(p, xr_string_new(name));
+	if (fd < 0) {
+		return -errno;
 	}
-	xr_array_add_take(p, xr_int_new((int32_t)a));
-	xr_array_add_take(p, xr_int_new((int32_t)b));
-	return p;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	size = (long long)st.st_size;
+	if (!from) {
+		start = size > k ? size - k : 0;
+		overflow = size > k;
+	} else {
+		start = k <= size ? k : 0;
+	}
+	if (size - start > FLEET_TAIL_MAX) {
+		start = size - FLEET_TAIL_MAX;
+		overflow = true;
+	}
+	len = size - start;
+	buf = fv_xmalloc((size_t)len + 1);
+	while (have < (size_t)len) {
+		got = pread(fd, buf + have, (size_t)len - have,
+		    (off_t)(start + (long long)have));
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		if (got <= 0) {
+			break; /* truncated meanwhile: what we have */
+		}
+		have += (size_t)got;
+	}
+	close(fd);
+	fleet_tail_set(j->res, buf, have, start + (long long)have, overflow);
+	free(buf);
+	return 0;
+}
+
+/* fleet_logfile asks the agent for name's log file on channel (stdout or
+ * stderr) into *path (owned); false with 4.2.5's message written when
+ * there is none or no such process. */
+static bool
+fleet_logfile(
+    struct fleet_job *j, const char *name, const char *channel, char **path)
+{
+	struct ctl_result r;
+	struct xr_value *p = xr_array_new();
+	char member[32];
+	bool ok = false;
+
+	xr_array_add_take(p, xr_string_new(name));
+	fleet_bridge_call(&j->sess, "supervisor.getProcessInfo", p, &r);
+	snprintf(member, sizeof(member), "%s_logfile", channel);
+	if (r.outcome == CTL_OK) {
+		const char *f =
+		    xr_string_get(xr_struct_get(r.value, member), NULL);
+
+		if (f != NULL && f[0] == '/') {
+			*path = fv_xstrdup(f);
+			ok = true;
+		} else {
+			r.outcome = CTL_FAULT;
+			r.fault_code = RPC_FAULT_NO_FILE; /* as 4.2.5's read */
+		}
+	}
+	if (!ok &&
+	    !(r.outcome == CTL_FAULT && fleet_tail_fault(j, name, &r, true))) {
+		char *line = fv_xasprintf("%s: ERROR (%s)", name,
+		    r.msg != NULL ? r.msg : "cannot read its log");
+
+		fleet_result_line(&j->res->lines, &j->res->n_lines, line);
+		free(line);
+		j->res->exit_code = CTL_EXIT_GENERIC;
+	}
+	ctl_result_fini(&r);
+	return ok;
 }
 
 /*
  * fleet_tail runs tail with words [-N|+OFF] NAME [stdout|stderr] by
  * reading the log itself, so that the result says where the bytes end
- * (the next +OFF). Returns false for any other shape of words, which the
- * session then handles as tail does (its usage messages).
+ * (the next +OFF), past 2 GiB too. Returns false for any other shape of
+ * words, which the session then handles as tail does (its usage
+ * messages).
  */
 static bool
 fleet_tail(struct fleet_job *j)
@@ -466,6 +553,7 @@ fleet_tail(struct fleet_job *j)
 	bool from = false;
 	long long k = 1600;
 	const char *channel = "stdout";
+	char *path = NULL;
 
 	if (n > 0 && (w[0][0] == '-' || w[0][0] == '+')) {
 		if (!fleet_parse_mod(w[0], &from, &k)) {
@@ -483,40 +571,25 @@ fleet_tail(struct fleet_job *j)
 			return false;
 		}
 	}
-	const char *name = w[i];
-	char method[64];
-	struct ctl_result r;
-
-	snprintf(method, sizeof(method), "supervisor.tailProcess%sLog",
-	    strcmp(channel, "stdout") == 0 ? "Stdout" : "Stderr");
-	if (k > FLEET_TAIL_MAX) {
-		k = FLEET_TAIL_MAX;
-	}
-	/* -N: tailProcessLog(name, 0, N) gives the last N bytes and the end;
-	 * +OFF: what follows OFF, at most a message's worth. */
-	fleet_bridge_call(&j->sess, method,
-	    from ? fleet_params3(name, k, FLEET_TAIL_MAX)
-	         : fleet_params3(name, 0, k),
-	    &r);
-	if (r.outcome == CTL_OK && xr_array_len(r.value) == 3) {
-		size_t len = 0;
-		const char *data = xr_string_get(xr_array_at(r.value, 0), &len);
-		int32_t off = 0;
-		bool over = false;
-
-		(void)xr_int_get(xr_array_at(r.value, 1), &off);
-		(void)xr_bool_get(xr_array_at(r.value, 2), &over);
-		fleet_tail_set(j->res, data != NULL ? data : "",
-		    data != NULL ? len : 0, off, over);
-		ctl_result_fini(&r);
+	if (!fleet_logfile(j, w[i], channel, &path)) {
 		return true;
 	}
-	if (r.outcome == CTL_FAULT && fleet_tail_fault(j, name, &r, true)) {
-		ctl_result_fini(&r);
-		return true;
+	if (fleet_read_log(j, path, from, k) != 0) {
+		if (from) {
+			/* Not there (yet, or rotated away): nothing new. */
+			fleet_tail_set(j->res, "", 0, k, false);
+		} else {
+			char *line =
+			    fv_xasprintf("%s: ERROR (no log file)", w[i]);
+
+			fleet_result_line(
+			    &j->res->lines, &j->res->n_lines, line);
+			free(line);
+			j->res->exit_code = CTL_EXIT_GENERIC;
+		}
 	}
-	ctl_result_fini(&r);
-	return false; /* the session reports it, as 4.2.5 would */
+	free(path);
+	return true;
 }
 
 /* fleet_maintail is fleet_tail for maintail's [-N|+OFF]. */
@@ -524,52 +597,19 @@ static bool
 fleet_maintail(struct fleet_job *j)
 {
 	bool from = false;
-	long long k = 1600, start, len;
-	struct stat st;
-	struct ctl_result r;
+	long long k = 1600;
 
 	if (j->args.n > 1 ||
 	    (j->args.n == 1 && !fleet_parse_mod(j->args.v[0], &from, &k))) {
 		return false;
 	}
-	if (k > FLEET_TAIL_MAX) {
-		k = FLEET_TAIL_MAX;
+	if (j->x->mainlog == NULL ||
+	    fleet_read_log(j, j->x->mainlog, from, k) != 0) {
+		fleet_result_line(&j->res->lines, &j->res->n_lines,
+		    "supervisord: ERROR (no log file)");
+		j->res->exit_code = CTL_EXIT_GENERIC;
 	}
-	/* The size first, then exactly the bytes before it: what is written
-	 * meanwhile is the next poll's. */
-	if (j->x->mainlog == NULL || stat(j->x->mainlog, &st) != 0) {
-		start = 0, len = 0; /* the read below says why it fails */
-	} else if (from) {
-		start = k;
-		len = st.st_size > k ? st.st_size - k : 0;
-		len = len > FLEET_TAIL_MAX ? FLEET_TAIL_MAX : len;
-	} else {
-		start = st.st_size > k ? st.st_size - k : 0;
-		len = st.st_size - start;
-	}
-	if (len == 0 && j->x->mainlog != NULL &&
-	    stat(j->x->mainlog, &st) == 0) {
-		fleet_tail_set(j->res, "", 0, start, false);
-		return true;
-	}
-	fleet_bridge_call(&j->sess, "supervisor.readLog",
-	    fleet_params3(NULL, start, len), &r);
-	if (r.outcome == CTL_OK) {
-		size_t n = 0;
-		const char *data = xr_string_get(r.value, &n);
-
-		fleet_tail_set(j->res, data != NULL ? data : "",
-		    data != NULL ? n : 0, start + (long long)n, false);
-		ctl_result_fini(&r);
-		return true;
-	}
-	if (r.outcome == CTL_FAULT &&
-	    fleet_tail_fault(j, "supervisord", &r, false)) {
-		ctl_result_fini(&r);
-		return true;
-	}
-	ctl_result_fini(&r);
-	return false;
+	return true;
 }
 
 /* --- The worker ----------------------------------------------------------- */
