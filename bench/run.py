@@ -3,13 +3,14 @@
 on the same generated configs, against the machine's limits measured by
 small C programs in the same run. See bench/README.md.
 
-  bench/run.py [--quick] [--only a,b,c,d,e,f] [--fleetvisord PATH]
+  bench/run.py [--quick] [--only a,b,c,d,e,f,i] [--fleetvisord PATH]
                [--json out.json] [--perf DIR] [--keep]
 
-Without --fleetvisord it builds fleetvisord and the bench programs with
-CMake (Release) into build/bench. Prints one table: scenario, metric,
-4.2.5, fleetvisord, ratio, machine limit, target and PASS/MISS, each value
-the median of the repetitions with [min..max]. Not part of the test suite.
+Without --fleetvisord it builds fleetvisord, fleetvisor-controller,
+fleetvisorctl and the bench programs with CMake (Release) into
+build/bench. Prints one table: scenario, metric, 4.2.5, fleetvisord,
+ratio, machine limit, target and PASS/MISS, each value the median of the
+repetitions with [min..max]. Not part of the test suite.
 """
 
 import argparse
@@ -29,15 +30,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
-from fvbench import (procs, scen_events, scen_group, scen_log,  # noqa: E402
-                     scen_rpc, scen_start, table)
+from fvbench import (procs, scen_events, scen_fleet,  # noqa: E402
+                     scen_group, scen_log, scen_rpc, scen_start, table)
 
 ROOT = HERE.parent
 PROGS = ("forkexec", "pipe2file", "unixrtt", "canned", "load", "lines",
          "listener")
-# (f) is measured inside (a)'s 1000-program daemons.
+# (i) is measured inside (a)'s 1000-program daemons.
 SCENARIOS = {"a": scen_start, "b": scen_rpc, "c": scen_log,
-             "d": scen_events, "e": scen_group}
+             "d": scen_events, "e": scen_group, "f": scen_fleet}
 
 
 class Ctx:
@@ -46,6 +47,9 @@ class Ctx:
         self.only = set(args.only.split(","))
         self.bindir, self.workroot = Path(bindir), Path(workroot)
         self.impls = {"4.2.5": args.supervisord, "fleetvisord": fleetvisord}
+        self.controller, self.fleetvisorctl = (args.controller,
+                                               args.fleetvisorctl)
+        self.supervisorctl = args.supervisorctl
         self.t0 = time.monotonic()
 
     def bin(self, name):
@@ -66,17 +70,24 @@ def build(args):
     bdir = Path(args.build_dir)
     need = args.bench_bin is None or args.fleetvisord is None
     if need:
-        targets = [] if args.fleetvisord else ["fleetvisord"]
+        targets = [] if args.fleetvisord else [
+            "fleetvisord", "fleetvisor-controller", "fleetvisorctl"]
         targets += [] if args.bench_bin else ["bench_" + p for p in PROGS]
         # -g only adds debug info (perf names file:function).
         subprocess.run(["cmake", "-S", ROOT, "-B", bdir,
                         "-DCMAKE_BUILD_TYPE=Release", "-DFV_WERROR=ON",
-                        "-DCMAKE_C_FLAGS=-g"], check=True,
+                        "-DCMAKE_C_FLAGS=-g"],
+                       check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run(["make", "-C", bdir, "-j%d" % os.cpu_count()] +
                        targets, check=True, stdout=subprocess.DEVNULL)
     fv = args.fleetvisord or bdir / "agent" / "fleetvisord"
     bb = args.bench_bin or bdir / "bench"
+    fdir = Path(fv).parent.parent
+    args.controller = os.path.abspath(
+        args.controller or fdir / "controller" / "fleetvisor-controller")
+    args.fleetvisorctl = os.path.abspath(
+        args.fleetvisorctl or fdir / "ctl" / "fleetvisorctl")
     return os.path.abspath(fv), os.path.abspath(bb)
 
 
@@ -109,10 +120,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions, shorter windows (< 2 min)")
-    ap.add_argument("--only", default="a,b,c,d,e,f",
-                    help="scenarios to run, e.g. a,c (f runs with a)")
+    ap.add_argument("--only", default="a,b,c,d,e,f,i",
+                    help="scenarios to run, e.g. a,c (i runs with a)")
     ap.add_argument("--fleetvisord", help="fleetvisord binary to measure")
+    ap.add_argument("--controller", help="fleetvisor-controller for (f); "
+                    "default: next to fleetvisord's build")
+    ap.add_argument("--fleetvisorctl", help="fleetvisorctl for (f)")
     ap.add_argument("--supervisord", default="/usr/bin/supervisord")
+    ap.add_argument("--supervisorctl", default="/usr/bin/supervisorctl")
     ap.add_argument("--bench-bin", help="directory of the bench_* programs")
     ap.add_argument("--build-dir", default=str(ROOT / "build" / "bench"))
     ap.add_argument("--json", help="also write every repetition here")
@@ -121,9 +136,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep temp dirs")
     args = ap.parse_args()
     only = set(args.only.split(","))
-    if "f" in only:
+    if "i" in only:
         only.add("a")
-    unknown = only - set("abcdef")
+    unknown = only - set("abcdefi")
     if unknown:
         ap.error("unknown scenario(s): %s" % ",".join(sorted(unknown)))
 
@@ -140,7 +155,7 @@ def main():
                      "fleetvisord": fv}
     try:
         rows += limits_rows(ctx)
-        for key in "abcde":
+        for key in "abcdef":
             if key in only:
                 r, data = SCENARIOS[key].run(ctx)
                 rows += r

@@ -1,11 +1,11 @@
-"""(a) start N programs, first answer, stop-all, idle RSS; (f) idle cost.
+"""(a) start N programs, first answer, stop-all, idle RSS; (i) idle cost.
 
 Each repetition starts a fresh daemon on N sleepers with startsecs=0 and
 times, from the daemon's exec: every program RUNNING (the N-th "success:"
 line of the main log), and the first answered getState counted from the
 moment the socket file appears (a thread polls for it every ms while the
 daemon spawns). Then RSS, then (N = 1000, first repetition) the idle
-window of (f), then stopAllProcesses() is timed. The limit is
+window of (i), then stopAllProcesses() is timed. The limit is
 bench_forkexec on the same command in the same repetition.
 """
 
@@ -44,7 +44,7 @@ def one(ctx, impl, n, rep, idle_s):
 
 def idle(ctx, d, seconds):
     """CPU and RSS of an idle daemon, in 10 slices of the window."""
-    with Perf(ctx, d, "f-idle"):
+    with Perf(ctx, d, "i-idle"):
         rss0, cpu0, t0 = d.rss_kib(), d.cpu_s(), time.monotonic()
         slices, last_cpu, last_t = [], cpu0, t0
         for i in range(10):
@@ -63,7 +63,7 @@ def idle(ctx, d, seconds):
 def run(ctx):
     rows, raw = [], {}
     ns = [1000] if ctx.quick else [100, 500, 1000]
-    idle_s = 0 if "f" not in ctx.only else 5 if ctx.quick else 60
+    idle_s = 0 if "i" not in ctx.only else 5 if ctx.quick else 60
     for n in ns:
         reps = 1 if ctx.quick else (3 if n == 1000 else 5)
         res = {"4.2.5": [], "fleetvisord": [], "limit": [], "limit_seq": []}
@@ -137,10 +137,10 @@ def rows_idle(res):
             fmt_num(min(sl)), fmt_num(max(sl)))
     ok = bool(f) and f[0]["idle_cpu_ticks"] <= 1
     return [
-        Row("f N=1000", "idle CPU, %% of a core over %.0f s" % w, (), (),
+        Row("i N=1000", "idle CPU, %% of a core over %.0f s" % w, (), (),
             text=[cpu(o), cpu(f), "", "", "<= 1 tick (10 ms)",
                   "PASS" if ok else "MISS"]),
-        Row("f N=1000", "idle RSS growth over the window (KiB)",
+        Row("i N=1000", "idle RSS growth over the window (KiB)",
             [r["idle_rss_growth_kib"] for r in o],
             [r["idle_rss_growth_kib"] for r in f], (), "<= 0",
             lambda a, b, lim: b <= 0),

@@ -73,9 +73,12 @@ ctl_fleet_time(char *buf, size_t n, int64_t us)
 		snprintf(buf, n, "-");
 		return;
 	}
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)((us / 1000) % 1000));
+	char day[32];
+
+	/* strftime, not %d of each field: gcc -O2 cannot bound those and
+	 * reports a possible truncation. */
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03dZ", day, (int)((us / 1000) % 1000));
 }
 
 static char *
