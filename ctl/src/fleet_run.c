@@ -58,6 +58,19 @@ ctl_fleet_attach(struct ctl *ctl, const char *url)
 	};
 
 	ctl->fleet_mode = true;
+	/* TLS that does not verify the controller only looks safe: whoever
+	 * sits on the path would see and answer every command
+	 * (RELIABILITY C14). So tls+tcp:// needs the CA, and verifies. */
+	if (strncmp(url, "tls+tcp://", 10) == 0 &&
+	    (ctl->opt.tls_ca == NULL || ctl->opt.tls_verify < 0)) {
+		ctl->fleet = NULL;
+		ctl->server_error = fv_xstrdup(ctl->opt.tls_ca == NULL
+		        ? "a tls+tcp:// controller is verified against its CA: "
+		          "give --tls-ca FILE (or tls_ca= in [supervisorctl])"
+		        : "--tls-verify no is refused with tls+tcp://: use "
+		          "tcp:// on a trusted network instead");
+		return;
+	}
 	if (ctl_fleet_open(url, &tls, ctl->opt.timeout_ms, &ctl->fleet, &d) !=
 	    0) {
 		ctl->fleet = NULL;
