@@ -118,6 +118,16 @@ def test_clients(certs, ctr):
                                           fleet.cert("client"),
                                           fleet.key("client")))
     assert rc == 1 and "NODE" not in out, (rc, out, err)
+    # A client that would not verify the controller does not try.
+    for opts, why in ((["--tls-cert", str(fleet.cert("client")),
+                        "--tls-key", str(fleet.key("client"))],
+                       "give --tls-ca"),
+                      (tls_opts(fleet.ca_cert, fleet.cert("client"),
+                                fleet.key("client")) +
+                       ["--tls-verify", "no"], "is refused")):
+        rc, out, err = hosts_rc(ctr, opts)
+        assert rc != 0 and why in out + err and "NODE" not in out, \
+            (opts, rc, out, err)
     assert ctr.run.alive()
 
 
