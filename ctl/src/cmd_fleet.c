@@ -786,6 +786,10 @@ ctl_events_connect(struct ctl_events *e, struct fv_diag *d)
 	e->sock_open = true;
 	(void)nng_pipe_notify(
 	    e->sock, NNG_PIPE_EV_ADD_POST, ctl_events_on_pipe, e);
+	/* nng's deepest queue (its default is 128 messages): a burst of a
+	 * whole fleet's state changes waits here while we print, instead of
+	 * being dropped. */
+	(void)nng_socket_set_int(e->sock, NNG_OPT_RECVBUF, 8192);
 	if ((rv = nng_socket_set(e->sock, NNG_OPT_SUB_SUBSCRIBE, "", 0)) != 0) {
 		fv_diagf(d, FV_EPROTO, "nng: %s", nng_strerror(rv));
 		return false;
