@@ -19,7 +19,9 @@
  * codec, so that every message crossing a socket is checked.
  */
 
-/* Reconnect backoff of every dialer: from 100 ms, doubling, to 5 s. */
+/* Reconnect backoff of every dialer: from 100 ms, doubling, to 5 s.
+ * nng waits a random time below the current step (full jitter), so a
+ * restarted controller is not met by all its agents at once. */
 #define FV_FLEET_RECONN_MIN_MS 100
 #define FV_FLEET_RECONN_MAX_MS 5000
 
