@@ -291,6 +291,23 @@ ctl_events_rest(FILE *out, const ProtobufCBinaryData *p)
 	}
 }
 
+/* ctl_events_json_begin starts an events line's JSON object with the
+ * members every line has. */
+static void
+ctl_events_json_begin(struct fv_buf *b, struct fv_json *j, const char *t,
+    const char *host, const char *type)
+{
+	fv_buf_init(b, SIZE_MAX / 2);
+	fv_json_init(j, b);
+	fv_json_obj_begin(j);
+	fv_json_key(j, "time");
+	fv_json_str(j, t);
+	fv_json_key(j, "host");
+	fv_json_str(j, host);
+	fv_json_key(j, "type");
+	fv_json_str(j, type);
+}
+
 void
 ctl_events_print(FILE *out, const Fleetvisor__V1__Event *ev, bool json)
 {
@@ -303,17 +320,9 @@ ctl_events_print(FILE *out, const Fleetvisor__V1__Event *ev, bool json)
 		char *payload = fv_xstrndup(
 		    (const char *)ev->payload.data, ev->payload.len);
 
-		fv_buf_init(&b, SIZE_MAX / 2);
-		fv_json_init(&j, &b);
-		fv_json_obj_begin(&j);
-		fv_json_key(&j, "time");
-		fv_json_str(&j, t);
-		fv_json_key(&j, "host");
-		fv_json_str(&j, ev->host);
+		ctl_events_json_begin(&b, &j, t, ev->host, ev->type);
 		fv_json_key(&j, "serial");
 		fv_json_int(&j, (int64_t)ev->serial);
-		fv_json_key(&j, "type");
-		fv_json_str(&j, ev->type);
 		fv_json_key(&j, "server");
 		fv_json_str(&j, ev->server);
 		fv_json_key(&j, "pool");
@@ -372,15 +381,8 @@ ctl_events_print_controller(
 		struct fv_buf b;
 		struct fv_json j;
 
-		fv_buf_init(&b, SIZE_MAX / 2);
-		fv_json_init(&j, &b);
-		fv_json_obj_begin(&j);
-		fv_json_key(&j, "time");
-		fv_json_str(&j, t);
-		fv_json_key(&j, "host");
-		fv_json_str(&j, node);
-		fv_json_key(&j, "type");
-		fv_json_str(&j, ctl_events_kind(ev->kind));
+		ctl_events_json_begin(
+		    &b, &j, t, node, ctl_events_kind(ev->kind));
 		fv_json_key(&j, "controller");
 		fv_json_bool(&j, true);
 		fv_json_key(&j, "instance_id");
@@ -414,17 +416,9 @@ ctl_events_print_start(FILE *out, int64_t now_us, const char *host,
 		struct fv_buf b;
 		struct fv_json j;
 
-		fv_buf_init(&b, SIZE_MAX / 2);
-		fv_json_init(&j, &b);
-		fv_json_obj_begin(&j);
-		fv_json_key(&j, "time");
-		fv_json_str(&j, t);
-		fv_json_key(&j, "host");
-		fv_json_str(&j, host);
+		ctl_events_json_begin(&b, &j, t, host, "START");
 		fv_json_key(&j, "serial");
 		fv_json_int(&j, (int64_t)serial);
-		fv_json_key(&j, "type");
-		fv_json_str(&j, "START");
 		fv_json_key(&j, "state");
 		fv_json_str(&j, state);
 		fv_json_obj_end(&j);
@@ -446,15 +440,7 @@ ctl_events_print_gap(FILE *out, int64_t now_us, const char *host, uint64_t from,
 		struct fv_buf b;
 		struct fv_json j;
 
-		fv_buf_init(&b, SIZE_MAX / 2);
-		fv_json_init(&j, &b);
-		fv_json_obj_begin(&j);
-		fv_json_key(&j, "time");
-		fv_json_str(&j, t);
-		fv_json_key(&j, "host");
-		fv_json_str(&j, host);
-		fv_json_key(&j, "type");
-		fv_json_str(&j, "GAP");
+		ctl_events_json_begin(&b, &j, t, host, "GAP");
 		fv_json_key(&j, "from");
 		fv_json_int(&j, (int64_t)from);
 		fv_json_key(&j, "to");
