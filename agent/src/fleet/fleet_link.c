@@ -72,6 +72,12 @@ struct fleet_peer {
 	uint32_t heartbeat_ms;
 	int refused; /* the last refusal reason logged, or -1 */
 	bool connected;
+	/* Silence: nng does not notice a partition, and a controller
+	 * surveys a Challenge every heartbeat, so a link that has said
+	 * nothing for lost_after_ms is closed and dialed again. */
+	uint64_t last_heard; /* uv_now of the last survey or connect */
+	uint32_t lost_after_ms; /* from the HelloAck; 0 before one */
+	nng_pipe resp_pipe, pub_pipe; /* the current connections */
 };
 
 enum fleet_in_kind {
@@ -87,6 +93,8 @@ struct fleet_in {
 	nng_ctx ctx; /* MSG: the survey's context, to answer on */
 	nng_msg *msg;
 	char addr[128];
+	nng_pipe pipe; /* PIPE_*: which connection */
+	bool pub; /* PIPE_*: of the PUB socket */
 	struct fleet_in *next;
 };
 
@@ -200,16 +208,29 @@ fleet_on_recv(void *arg)
 }
 
 static void
-fleet_on_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+fleet_pipe_event(struct fleet_peer *p, nng_pipe pipe, nng_pipe_ev ev, bool pub)
 {
-	struct fleet_peer *p = arg;
 	struct fleet_in *in = fv_xcalloc(1, sizeof(*in));
 
 	in->kind =
 	    ev == NNG_PIPE_EV_ADD_POST ? FLEET_IN_PIPE_ADD : FLEET_IN_PIPE_REM;
 	in->peer = p;
+	in->pipe = pipe;
+	in->pub = pub;
 	fv_fleet_pipe_addr(pipe, in->addr, sizeof(in->addr));
 	fleet_push(p->l, in);
+}
+
+static void
+fleet_on_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	fleet_pipe_event(arg, pipe, ev, false);
+}
+
+static void
+fleet_on_pub_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	fleet_pipe_event(arg, pipe, ev, true);
 }
 
 /* --- Sending
@@ -390,6 +411,7 @@ fleet_on_ack(struct fleet_link *l, struct fleet_peer *p,
 	snprintf(p->controller_id, sizeof(p->controller_id), "%s",
 	    ack->controller_id);
 	p->heartbeat_ms = ack->heartbeat_ms;
+	p->lost_after_ms = ack->lost_after_ms;
 	if (p->heartbeat_ms < FLEET_HEARTBEAT_LO) {
 		p->heartbeat_ms = FLEET_HEARTBEAT_LO;
 	} else if (p->heartbeat_ms > FLEET_HEARTBEAT_HI) {
@@ -699,11 +721,24 @@ fleet_on_async(uv_async_t *h)
 		struct fleet_in *next = in->next;
 		struct fleet_peer *p = in->peer;
 
+		if (in->pub) {
+			/* The events connection: remembered, to be closed
+			 * with the other one when the link goes silent. */
+			p->pub_pipe = in->kind == FLEET_IN_PIPE_ADD
+			    ? in->pipe
+			    : (nng_pipe)NNG_PIPE_INITIALIZER;
+			free(in);
+			in = next;
+			continue;
+		}
 		switch (in->kind) {
 		case FLEET_IN_MSG:
+			p->last_heard = uv_now(l->loop);
 			fleet_on_msg(l, in);
 			break;
 		case FLEET_IN_PIPE_ADD:
+			p->resp_pipe = in->pipe;
+			p->last_heard = uv_now(l->loop);
 			p->connected = true;
 			fleet_new_session(p);
 			mainlog_log(l->log, MAINLOG_INFO,
@@ -720,6 +755,7 @@ fleet_on_async(uv_async_t *h)
 				    p->url);
 			}
 			p->connected = false;
+			p->resp_pipe = (nng_pipe)NNG_PIPE_INITIALIZER;
 			fleet_new_session(p);
 			break;
 		}
@@ -816,9 +852,48 @@ fleet_beat_now(struct fleet_link *l)
 	free(rows);
 }
 
+/*
+ * fleet_check_silence closes the connections of a controller that has
+ * said nothing (no Challenge, which it surveys every heartbeat) for its
+ * lost_after: after a silent partition TCP may hold a dead connection
+ * for many minutes, and nng never notices. Dialing again gives a fresh
+ * connection, a new session and a new Hello.
+ */
+static void
+fleet_check_silence(struct fleet_link *l)
+{
+	uint64_t now = uv_now(l->loop);
+
+	for (size_t i = 0; i < l->npeers; i++) {
+		struct fleet_peer *p = &l->peers[i];
+		uint64_t limit = p->lost_after_ms > 0
+		    ? p->lost_after_ms
+		    : 3000u * (uint64_t)l->fc->heartbeat;
+
+		if (!p->connected || !p->resp_open ||
+		    now - p->last_heard <= limit + l->beat_ms) {
+			continue;
+		}
+		mainlog_log(l->log, MAINLOG_WARN,
+		    "fleet: nothing from the controller at %s for %llu ms: "
+		    "connecting again",
+		    p->url, (unsigned long long)(now - p->last_heard));
+		p->last_heard = now;
+		/* Outside any lock of ours: the pipe callbacks only queue. */
+		if (nng_pipe_id(p->resp_pipe) > 0) {
+			(void)nng_pipe_close(p->resp_pipe);
+		}
+		if (nng_pipe_id(p->pub_pipe) > 0) {
+			(void)nng_pipe_close(p->pub_pipe);
+		}
+		fleet_new_session(p);
+	}
+}
+
 static void
 fleet_on_beat(uv_timer_t *t)
 {
+	fleet_check_silence(t->data);
 	fleet_beat_now(t->data);
 }
 
@@ -982,6 +1057,8 @@ fleet_peer_open(struct fleet_link *l, struct fleet_peer *p, const char *url,
 	}
 	nng_pipe_notify(p->resp, NNG_PIPE_EV_ADD_POST, fleet_on_pipe, p);
 	nng_pipe_notify(p->resp, NNG_PIPE_EV_REM_POST, fleet_on_pipe, p);
+	nng_pipe_notify(p->pub, NNG_PIPE_EV_ADD_POST, fleet_on_pub_pipe, p);
+	nng_pipe_notify(p->pub, NNG_PIPE_EV_REM_POST, fleet_on_pub_pipe, p);
 	if ((rv = nng_aio_alloc(&p->recv_aio, fleet_on_recv, p)) != 0 ||
 	    (rv = nng_ctx_open(&p->recv_ctx, p->resp)) != 0) {
 		return fv_diagf(d, FV_EBADCONF, "nng: %s", nng_strerror(rv));
