@@ -21,10 +21,12 @@ every daemon down, and a failed test's directories are kept and printed.
 import base64
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -375,3 +377,106 @@ def timed(fn):
     t0 = time.monotonic()
     v = fn()
     return v, time.monotonic() - t0
+
+
+class DelayProxy:
+    """A TCP forwarder that holds every chunk `delay` seconds before
+    passing it on, both ways: latency without netem (RELIABILITY C13; the
+    kernel here has no sch_netem).  One listener per (listen port ->
+    target port) pair, so a controller URL and its events companion can
+    both go through it: `DelayProxy(0.3, {P: ("127.0.0.1", Q), P + 1:
+    ("127.0.0.1", Q + 1)})`.
+
+    Each direction of each connection is a reader that stamps what it
+    reads and a writer that sleeps until stamp + delay: the added latency
+    is `delay` per crossing, and throughput is not cut to one chunk per
+    delay.  `chunks` counts the chunks forwarded per listen port."""
+
+    def __init__(self, delay, routes, host="127.0.0.1"):
+        self.delay = delay
+        self.routes = dict(routes)
+        self.chunks = {p: 0 for p in self.routes}
+        self.closing = False
+        self.lock = threading.Lock()
+        self.socks = []
+        self.threads = []
+        self.listeners = []
+        for port, target in self.routes.items():
+            ls = socket.socket()
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.bind((host, port))
+            ls.listen(64)
+            self.listeners.append(ls)
+            self._thread(self._accept, ls, port, target)
+
+    def _thread(self, fn, *args):
+        t = threading.Thread(target=fn, args=args, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _accept(self, ls, port, target):
+        while not self.closing:
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(target, timeout=5)
+            except OSError:
+                c.close()
+                continue
+            u.settimeout(None)
+            for s in (c, u):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self.lock:
+                self.socks += [c, u]
+            self._pipe(c, u, port)
+            self._pipe(u, c, port)
+
+    def _pipe(self, src, dst, port):
+        q = queue.Queue()
+
+        def reader():
+            while True:
+                try:
+                    data = src.recv(65536)
+                except OSError:
+                    data = b""
+                q.put((time.monotonic() + self.delay, data))
+                if not data:
+                    return
+
+        def writer():
+            while True:
+                due, data = q.get()
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                if not data:
+                    break
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    break
+                with self.lock:
+                    self.chunks[port] += 1
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self._thread(reader)
+        self._thread(writer)
+
+    def close(self):
+        self.closing = True
+        for s in self.listeners:
+            s.close()
+        with self.lock:
+            socks = list(self.socks)
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
