@@ -15,6 +15,11 @@
  * another callback; nng_close and nng_aio_free, which wait, are called
  * only in ctr_stop without the lock.
  *
+ * Agent-side pipes (both ports) are tracked from the pipe callbacks in
+ * c->pipes, so that the tick can close those that never join and the
+ * events receiver can cut off a flood. nng_pipe_close is called only
+ * without c->mu: closing may run the pipe callbacks, which take it.
+ *
  * Objects and their lifetimes: a REP slot per client context, made at
  * start and freed at stop; a survey (challenge, command group, or a
  * one-way post of HelloAck/HelloRefused) lives from its send to its last
@@ -38,6 +43,7 @@
 #include <nng/protocol/survey0/survey.h>
 
 #include "common/xalloc.h"
+#include "ctr_pipes.h"
 #include "ctr_registry.h"
 #include "ctr_store.h"
 #include "proto/fleet_codec.h"
@@ -57,6 +63,21 @@
 	200 /* ms kept to reply before the client's \
 	     * deadline */
 #define CTR_LOST_BATCH 64
+#define CTR_EXPIRE_BATCH                             \
+	256 /* pipes closed per tick for not joining \
+	     * (2560/s) */
+#define CTR_CLOSE_RETRY_MS 5000 /* a close that went unnoticed */
+#define CTR_NOTE_MS        10000 /* one log line per reason per 10 s */
+
+/* Why an agent-side pipe was closed or its messages dropped: each has
+ * its own rate-limited log line. */
+enum ctr_note {
+	CTR_NOTE_JOIN,
+	CTR_NOTE_FULL,
+	CTR_NOTE_RATE,
+	CTR_NOTE_FLOOD,
+	CTR_NOTE_N,
+};
 
 enum ctr_survey_kind { CTR_SV_CHALLENGE, CTR_SV_COMMAND, CTR_SV_POST };
 
@@ -74,6 +95,11 @@ struct ctr_survey {
 	struct ctr_req *req; /* command */
 	size_t *idx; /* command: indices into req->hosts */
 	size_t nidx;
+	/* command: what was surveyed, to survey it again to a host that
+	 * reconnects before it answered (ctr_resurvey) */
+	Fleetvisor__V1__Command__Action action;
+	struct fv_strv words;
+	bool wait;
 	struct ctr_survey *next_in_req;
 };
 
@@ -126,6 +152,13 @@ struct ctr {
 	uint64_t last_challenge_ms;
 	uint64_t next_survey_id;
 	struct ctr_stats st;
+	struct ctr_pipes pipes;
+	uint64_t next_sweep_ms; /* when a pipe can next miss its join */
+	struct {
+		uint64_t next_ms; /* the next line may be written then */
+		uint64_t quiet; /* occurrences not logged since the last */
+	} notes[CTR_NOTE_N];
+	struct ctr_pipe *expired; /* the tick's batch (tick only) */
 };
 
 static uint64_t
@@ -206,6 +239,15 @@ ctr_publish_event(struct ctr *c, Fleetvisor__V1__ControllerEvent__Kind kind,
  */
 static void ctr_survey_cb(void *arg);
 
+/* ctr_survey_free releases a survey's own memory. */
+static void
+ctr_survey_free(struct ctr_survey *s)
+{
+	free(s->idx);
+	fv_strv_free(&s->words);
+	free(s);
+}
+
 static int
 ctr_survey_start(struct ctr *c, struct ctr_survey *s,
     const Fleetvisor__V1__Envelope *env, uint32_t ms)
@@ -217,21 +259,18 @@ ctr_survey_start(struct ctr *c, struct ctr_survey *s,
 	s->c = c;
 	if ((rv = fv_fleet_msg_new(env, &m, &d)) != 0) {
 		ctr_log_warn(c->log, "cannot survey: %s", d.msg);
-		free(s->idx);
-		free(s);
+		ctr_survey_free(s);
 		return NNG_EINVAL;
 	}
 	if ((rv = nng_aio_alloc(&s->aio, ctr_survey_cb, s)) != 0) {
 		nng_msg_free(m);
-		free(s->idx);
-		free(s);
+		ctr_survey_free(s);
 		return rv;
 	}
 	if ((rv = nng_ctx_open(&s->ctx, c->surv)) != 0) {
 		nng_msg_free(m);
 		nng_aio_free(s->aio);
-		free(s->idx);
-		free(s);
+		ctr_survey_free(s);
 		return rv;
 	}
 	nng_ctx_set_ms(s->ctx, NNG_OPT_SURVEYOR_SURVEYTIME, (nng_duration)ms);
@@ -314,6 +353,77 @@ ctr_join_answer(
 
 /* ctr_on_hello handles a Hello answering the challenge s. The proof is
  * judged before the lock is taken. */
+/*
+ * ctr_resurvey surveys node again, under the same request id, for every
+ * command in flight that expects its answer: the node came back on a new
+ * connection (the same instance), and a survey sent on the old one may
+ * never arrive or be answered. The agent answers a request id it has
+ * seen with its stored answer (or when it is done), so nothing runs
+ * twice. Not for a restarted agent: it forgot what it ran. Under mu.
+ */
+static void
+ctr_resurvey(struct ctr *c, const char *node, uint64_t now)
+{
+	for (struct ctr_req *q = c->reqs; q != NULL; q = q->next) {
+		struct ctr_survey *again = NULL;
+
+		for (struct ctr_survey *g = q->groups;
+		     g != NULL && !q->done && again == NULL;
+		     g = g->next_in_req) {
+			for (size_t k = 0; k < g->nidx; k++) {
+				size_t i = g->idx[k];
+
+				if (q->answered[i] ||
+				    strcmp(q->hosts[i], node) != 0) {
+					continue;
+				}
+				again = fv_xcalloc(1, sizeof(*again));
+				again->kind = CTR_SV_COMMAND;
+				again->req = q;
+				again->idx = fv_xcalloc(1, sizeof(*again->idx));
+				again->idx[0] = i;
+				again->nidx = 1;
+				again->survey_id = g->survey_id;
+				again->action = g->action;
+				again->wait = g->wait;
+				for (size_t w = 0; w < g->words.n; w++) {
+					fv_strv_push(
+					    &again->words, g->words.v[w]);
+				}
+				break;
+			}
+		}
+		if (again == NULL) {
+			continue;
+		}
+		Fleetvisor__V1__Envelope env;
+		Fleetvisor__V1__Command cmd;
+		Fleetvisor__V1__Selector sel;
+		char *names[1] = { q->hosts[again->idx[0]] };
+		uint64_t left = q->deadline_ms > now ? q->deadline_ms - now : 1;
+
+		fleetvisor__v1__command__init(&cmd);
+		fleetvisor__v1__selector__init(&sel);
+		sel.names = names;
+		sel.n_names = 1;
+		cmd.selector = &sel;
+		cmd.action = again->action;
+		cmd.args = again->words.v;
+		cmd.n_args = again->words.n;
+		cmd.wait = again->wait;
+		ctr_envelope(&env, again->survey_id);
+		env.deadline_ms = (uint32_t)left;
+		env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_COMMAND;
+		env.command = &cmd;
+		if (ctr_survey_start(c, again, &env, (uint32_t)left) == 0) {
+			again->next_in_req = q->groups;
+			q->groups = again;
+			q->ngroups++;
+			c->st.resurveys++;
+		}
+	}
+}
+
 static void
 ctr_on_hello(struct ctr_survey *s, Fleetvisor__V1__Envelope *env, nng_msg *m)
 {
@@ -354,6 +464,10 @@ ctr_on_hello(struct ctr_survey *s, Fleetvisor__V1__Envelope *env, nng_msg *m)
 		ctr_registry_join(&c->reg, env,
 		    nng_pipe_id(nng_msg_get_pipe(m)), addr, now, ctr_now_us(),
 		    &j);
+		if (j.kind != CTR_JOIN_REFUSED) {
+			ctr_pipes_joined(
+			    &c->pipes, nng_pipe_id(nng_msg_get_pipe(m)));
+		}
 	}
 	/* A refusal is public and names node and instance as claimed, and
 	 * every agent sees the others' instance ids in the public acks: a
@@ -387,6 +501,9 @@ ctr_on_hello(struct ctr_survey *s, Fleetvisor__V1__Envelope *env, nng_msg *m)
 		        ? FLEETVISOR__V1__CONTROLLER_EVENT__KIND__KIND_AGENT_RESTARTED
 		        : FLEETVISOR__V1__CONTROLLER_EVENT__KIND__KIND_AGENT_CONNECTED,
 		    h->node, h->instance_id, kinds[j.kind], addr);
+		if (j.kind == CTR_JOIN_RECONNECTED) {
+			ctr_resurvey(c, h->node, now);
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 }
@@ -462,8 +579,7 @@ ctr_survey_end(struct ctr_survey *s)
 	pthread_mutex_unlock(&c->mu);
 	nng_aio_reap(aio);
 	if (owned) {
-		free(s->idx);
-		free(s);
+		ctr_survey_free(s);
 	}
 }
 
@@ -559,8 +675,7 @@ ctr_req_free(struct ctr_req *q)
 		struct ctr_survey *g = q->groups;
 
 		q->groups = g->next_in_req;
-		free(g->idx);
-		free(g);
+		ctr_survey_free(g);
 	}
 	free(q->hosts);
 	free(q->answered);
@@ -665,6 +780,11 @@ ctr_req_group(struct ctr *c, struct ctr_req *q,
 	s->idx = idx;
 	s->nidx = n;
 	s->survey_id = ++c->next_survey_id;
+	s->action = cmd->action;
+	s->wait = cmd->wait;
+	for (size_t i = 0; i < words->n; i++) {
+		fv_strv_push(&s->words, words->v[i]);
+	}
 	ctr_envelope(&env, s->survey_id);
 	env.deadline_ms = (uint32_t)left;
 	env.body_case = FLEETVISOR__V1__ENVELOPE__BODY_COMMAND;
@@ -1020,7 +1140,7 @@ ctr_slot_cb(void *arg)
  */
 
 static void
-ctr_on_agent_msg(struct ctr *c, Fleetvisor__V1__Envelope *env)
+ctr_on_agent_msg(struct ctr *c, uint32_t pipe, Fleetvisor__V1__Envelope *env)
 {
 	uint64_t now = ctr_now_ms();
 	int64_t now_us = ctr_now_us();
@@ -1032,6 +1152,7 @@ ctr_on_agent_msg(struct ctr *c, Fleetvisor__V1__Envelope *env)
 		hb = ctr_registry_heartbeat(&c->reg, env, now, now_us, &n);
 		if (hb == CTR_HB_OK || hb == CTR_HB_REVIVED) {
 			c->st.heartbeats++;
+			ctr_pipes_joined(&c->pipes, pipe);
 		} else {
 			c->st.heartbeats_dropped++;
 		}
@@ -1051,6 +1172,7 @@ ctr_on_agent_msg(struct ctr *c, Fleetvisor__V1__Envelope *env)
 			c->st.events_dropped++;
 			break;
 		}
+		ctr_pipes_joined(&c->pipes, pipe);
 		/* Sessions travel only from agent to controller. */
 		env->session.data = NULL;
 		env->session.len = 0;
@@ -1065,6 +1187,91 @@ ctr_on_agent_msg(struct ctr *c, Fleetvisor__V1__Envelope *env)
 	}
 }
 
+/*
+ * ctr_note logs why an agent-side pipe was closed or its messages
+ * dropped, at most once per reason per CTR_NOTE_MS: a hostile peer must
+ * not be able to fill the log. Under mu.
+ */
+static void
+ctr_note(
+    struct ctr *c, enum ctr_note why, uint64_t now, const struct ctr_pipe *p)
+{
+	static const char *const ports[] = { "agents'", "agents' events" };
+	const char *port = ports[p->kind == CTR_PIPE_EVENTS];
+	const char *addr = p->addr[0] != '\0' ? p->addr : "an unknown address";
+	char more[64] = "";
+
+	if (now < c->notes[why].next_ms) {
+		c->notes[why].quiet++;
+		return;
+	}
+	if (c->notes[why].quiet > 0) {
+		snprintf(more, sizeof(more),
+		    " (and %llu more in the last %d s)",
+		    (unsigned long long)c->notes[why].quiet,
+		    CTR_NOTE_MS / 1000);
+	}
+	c->notes[why].next_ms = now + CTR_NOTE_MS;
+	c->notes[why].quiet = 0;
+	switch (why) {
+	case CTR_NOTE_JOIN:
+		ctr_log_warn(c->log,
+		    "closed a connection from %s on the %s port: no node "
+		    "joined on it within %u ms%s",
+		    addr, port, c->cfg->join_timeout_ms, more);
+		break;
+	case CTR_NOTE_FULL:
+		ctr_log_warn(c->log,
+		    "closed a connection from %s on the %s port: %u agent "
+		    "connections are open (max_agent_connections)%s",
+		    addr, port, c->cfg->max_agent_connections, more);
+		break;
+	case CTR_NOTE_RATE:
+		ctr_log_warn(c->log,
+		    "dropping messages from %s on the %s port: over "
+		    "agent_rate_limit (%u a second)%s",
+		    addr, port, c->cfg->agent_rate_limit, more);
+		break;
+	case CTR_NOTE_FLOOD:
+		ctr_log_warn(c->log,
+		    "closed a connection from %s on the %s port: over "
+		    "agent_rate_limit (%u a second) for %d s%s",
+		    addr, port, c->cfg->agent_rate_limit, CTR_FLOOD_WINDOWS,
+		    more);
+		break;
+	case CTR_NOTE_N:
+		break;
+	}
+}
+
+/* ctr_sub_admit counts a message from pipe against its rate limit before
+ * it costs a decode. Under mu. */
+static enum ctr_rate
+ctr_sub_admit(struct ctr *c, uint32_t pipe)
+{
+	struct ctr_pipe *p = ctr_pipes_find(&c->pipes, pipe);
+	uint64_t now = ctr_now_ms();
+	enum ctr_rate r;
+
+	if (p == NULL) {
+		return CTR_RATE_OK;
+	}
+	r = ctr_pipe_rate(p, now, c->cfg->agent_rate_limit);
+	if (r == CTR_RATE_OK) {
+		return r;
+	}
+	c->st.rate_dropped++;
+	if (r == CTR_RATE_CLOSE) {
+		c->st.pipes_flood_closed++;
+		p->closing = true;
+		p->closing_ms = now;
+		ctr_note(c, CTR_NOTE_FLOOD, now, p);
+	} else if (!p->flooded) {
+		ctr_note(c, CTR_NOTE_RATE, now, p);
+	}
+	return r;
+}
+
 static void
 ctr_sub_cb(void *arg)
 {
@@ -1072,7 +1279,9 @@ ctr_sub_cb(void *arg)
 	int rv = nng_aio_result(c->sub_aio);
 	Fleetvisor__V1__Envelope *env = NULL;
 	nng_msg *m;
+	nng_pipe pipe;
 	struct fv_diag d;
+	enum ctr_rate rate;
 	int err;
 
 	if (rv == NNG_ECLOSED) {
@@ -1080,6 +1289,18 @@ ctr_sub_cb(void *arg)
 	}
 	if (rv == 0) {
 		m = nng_aio_get_msg(c->sub_aio);
+		pipe = nng_msg_get_pipe(m);
+		pthread_mutex_lock(&c->mu);
+		rate = ctr_sub_admit(c, nng_pipe_id(pipe));
+		pthread_mutex_unlock(&c->mu);
+		if (rate != CTR_RATE_OK) {
+			nng_msg_free(m);
+			if (rate == CTR_RATE_CLOSE) {
+				nng_pipe_close(pipe);
+			}
+			nng_recv_aio(c->sub, c->sub_aio);
+			return;
+		}
 		err = fv_fleet_msg_decode(m, &env, NULL, NULL, &d);
 		nng_msg_free(m);
 		pthread_mutex_lock(&c->mu);
@@ -1088,7 +1309,7 @@ ctr_sub_cb(void *arg)
 			ctr_log_debug(
 			    c->log, "agent message refused: %s", d.msg);
 		} else {
-			ctr_on_agent_msg(c, env);
+			ctr_on_agent_msg(c, (uint32_t)nng_pipe_id(pipe), env);
 		}
 		pthread_mutex_unlock(&c->mu);
 		if (env != NULL) {
@@ -1102,18 +1323,52 @@ ctr_sub_cb(void *arg)
  * Pipes and the tick.
  */
 
+/* ctr_pipe_ev runs for the pipe events of either agents' socket; the
+ * socket is told by the caller since nng_pipe_socket no longer finds a
+ * pipe that is being removed. */
 static void
-ctr_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+ctr_pipe_ev(struct ctr *c, nng_pipe p, nng_pipe_ev ev, bool agents)
 {
-	struct ctr *c = arg;
 	struct ctr_node *n;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	char addr[CTR_PIPE_ADDR_MAX] = "";
+	bool close_now = false;
+	uint64_t now;
 
-	pthread_mutex_lock(&c->mu);
 	if (ev == NNG_PIPE_EV_ADD_POST) {
-		c->challenge_due = true;
-	} else if (ev == NNG_PIPE_EV_REM_POST &&
-	    (n = ctr_registry_pipe_gone(
-	         &c->reg, nng_pipe_id(p), ctr_now_ms())) != NULL) {
+		fv_fleet_pipe_addr(p, addr, sizeof(addr));
+	}
+	pthread_mutex_lock(&c->mu);
+	now = ctr_now_ms();
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		enum ctr_pipe_kind kind =
+		    agents ? CTR_PIPE_AGENTS : CTR_PIPE_EVENTS;
+		int rv = ctr_pipes_add(&c->pipes, id, kind, addr, now);
+
+		if (rv == FV_ETOOBIG) {
+			struct ctr_pipe gone = { .id = id, .kind = kind };
+
+			snprintf(gone.addr, sizeof(gone.addr), "%s", addr);
+			c->st.pipes_over_cap++;
+			ctr_note(c, CTR_NOTE_FULL, now, &gone);
+			close_now = true;
+		} else if (rv == 0) {
+			c->st.agent_pipes = c->pipes.n;
+			if (now + c->cfg->join_timeout_ms < c->next_sweep_ms) {
+				c->next_sweep_ms =
+				    now + c->cfg->join_timeout_ms;
+			}
+		}
+		/* A pipe closed at once gets no Challenge. */
+		if (agents && !close_now) {
+			c->challenge_due = true;
+		}
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		ctr_pipes_remove(&c->pipes, id);
+		c->st.agent_pipes = c->pipes.n;
+	}
+	if (ev == NNG_PIPE_EV_REM_POST && agents &&
+	    (n = ctr_registry_pipe_gone(&c->reg, id, now)) != NULL) {
 		ctr_log_info(
 		    c->log, "node %s lost: connection closed", n->node);
 		ctr_publish_event(c,
@@ -1121,6 +1376,60 @@ ctr_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 		    n->node, n->instance_id, "connection closed", n->address);
 	}
 	pthread_mutex_unlock(&c->mu);
+	if (close_now) {
+		nng_pipe_close(p);
+	}
+}
+
+static void
+ctr_pipe_agents_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ctr_pipe_ev(arg, p, ev, true);
+}
+
+static void
+ctr_pipe_events_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	ctr_pipe_ev(arg, p, ev, false);
+}
+
+/*
+ * ctr_sweep_pipes closes the agent-side pipes on which no node joined in
+ * time. Called from the tick under mu, which it releases and takes
+ * again: the closes must run without it.
+ */
+static void
+ctr_sweep_pipes(struct ctr *c, uint64_t now)
+{
+	size_t k, ngone = 0;
+	uint32_t gone[CTR_EXPIRE_BATCH];
+
+	if (now < c->next_sweep_ms) {
+		return;
+	}
+	k = ctr_pipes_expired(&c->pipes, now, c->cfg->join_timeout_ms,
+	    CTR_CLOSE_RETRY_MS, c->expired, CTR_EXPIRE_BATCH,
+	    &c->next_sweep_ms);
+	for (size_t i = 0; i < k; i++) {
+		if (!c->expired[i].closing) {
+			c->st.pipes_join_timeout++;
+			ctr_note(c, CTR_NOTE_JOIN, now, &c->expired[i]);
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	for (size_t i = 0; i < k; i++) {
+		nng_pipe p = { .id = c->expired[i].id };
+
+		/* Gone without a REM_POST we saw: forget it here. */
+		if (nng_pipe_close(p) == NNG_ENOENT) {
+			gone[ngone++] = c->expired[i].id;
+		}
+	}
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < ngone; i++) {
+		ctr_pipes_remove(&c->pipes, gone[i]);
+	}
+	c->st.agent_pipes = c->pipes.n;
 }
 
 static void
@@ -1169,6 +1478,7 @@ ctr_tick_cb(void *arg)
 		}
 		q = next;
 	}
+	ctr_sweep_pipes(c, now);
 	pthread_mutex_unlock(&c->mu);
 	nng_sleep_aio(CTR_TICK_MS, c->tick_aio);
 }
@@ -1193,6 +1503,8 @@ ctr_new(const struct ctr_config *cfg, struct ctr_log *log)
 	c->next_survey_id &= (1ull << 62) - 1;
 	ctr_registry_init(&c->reg, cfg->max_hosts);
 	ctr_store_init(&c->store, cfg->max_stored, cfg->max_stored_bytes);
+	ctr_pipes_init(&c->pipes, cfg->max_agent_connections);
+	c->expired = fv_xcalloc(CTR_EXPIRE_BATCH, sizeof(*c->expired));
 	return c;
 }
 
@@ -1259,9 +1571,13 @@ ctr_start(struct ctr *c, struct fv_diag *d)
 	    (rv = nng_socket_set_int(
 	         c->pub, NNG_OPT_SENDBUF, (int)c->cfg->client_queue)) != 0 ||
 	    (rv = nng_pipe_notify(
-	         c->surv, NNG_PIPE_EV_ADD_POST, ctr_pipe_cb, c)) != 0 ||
+	         c->surv, NNG_PIPE_EV_ADD_POST, ctr_pipe_agents_cb, c)) != 0 ||
 	    (rv = nng_pipe_notify(
-	         c->surv, NNG_PIPE_EV_REM_POST, ctr_pipe_cb, c)) != 0) {
+	         c->surv, NNG_PIPE_EV_REM_POST, ctr_pipe_agents_cb, c)) != 0 ||
+	    (rv = nng_pipe_notify(
+	         c->sub, NNG_PIPE_EV_ADD_POST, ctr_pipe_events_cb, c)) != 0 ||
+	    (rv = nng_pipe_notify(
+	         c->sub, NNG_PIPE_EV_REM_POST, ctr_pipe_events_cb, c)) != 0) {
 		return fv_diagf(
 		    d, FV_EBADCONF, "nng options: %s", nng_strerror(rv));
 	}
@@ -1358,6 +1674,8 @@ ctr_free(struct ctr *c)
 	free(c->slots);
 	ctr_registry_fini(&c->reg);
 	ctr_store_fini(&c->store);
+	ctr_pipes_fini(&c->pipes);
+	free(c->expired);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);

@@ -31,6 +31,12 @@ struct ctr_stats {
 	uint64_t results_dropped; /* wrong host/session, repeats, late */
 	uint64_t commands;
 	uint64_t surveys_live;
+	uint64_t agent_pipes; /* open now on the agents' two ports */
+	uint64_t pipes_join_timeout; /* closed: no join by join_timeout */
+	uint64_t pipes_over_cap; /* closed at once: max_agent_connections */
+	uint64_t pipes_flood_closed; /* closed: a sustained flood */
+	uint64_t rate_dropped; /* events over agent_rate_limit, dropped */
+	uint64_t resurveys; /* commands surveyed again to a reconnected node */
 };
 
 /* ctr_new makes an engine for cfg and log (both borrowed; they must

@@ -43,6 +43,8 @@ struct ctr_cfg_key {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct ctr_cfg_key ctr_cfg_keys[] = {
+	{ "agent_rate_limit", CTR_CFG_UINT, CTR_OFF(agent_rate_limit), 10,
+	    100000000 },
 	{ "agents", CTR_CFG_URLS, CTR_OFF(agents), 0, 0 },
 	{ "agents_verify", CTR_CFG_BOOL, CTR_OFF(agents_verify), 0, 0 },
 	{ "allow_unproven", CTR_CFG_BOOL, CTR_OFF(allow_unproven), 0, 0 },
@@ -53,6 +55,8 @@ static const struct ctr_cfg_key ctr_cfg_keys[] = {
 	    86400000 },
 	{ "heartbeat", CTR_CFG_SECONDS, CTR_OFF(heartbeat_ms), 100, 3600000 },
 	{ "identifier", CTR_CFG_ID, CTR_OFF(identifier), 1, 40 },
+	{ "join_timeout", CTR_CFG_SECONDS, CTR_OFF(join_timeout_ms), 1000,
+	    3600000 },
 	{ "logfile", CTR_CFG_STR, CTR_OFF(logfile), 0, 0 },
 	{ "logfile_backups", CTR_CFG_UINT, CTR_OFF(logfile_backups), 0, 1000 },
 	{ "logfile_maxbytes", CTR_CFG_BYTES, CTR_OFF(logfile_maxbytes), 0,
@@ -60,6 +64,8 @@ static const struct ctr_cfg_key ctr_cfg_keys[] = {
 	{ "loglevel", CTR_CFG_LEVEL, CTR_OFF(loglevel), 0, 0 },
 	{ "lost_after", CTR_CFG_SECONDS, CTR_OFF(lost_after_ms), 100,
 	    86400000 },
+	{ "max_agent_connections", CTR_CFG_UINT, CTR_OFF(max_agent_connections),
+	    16, 10000000 },
 	{ "max_hosts", CTR_CFG_UINT, CTR_OFF(max_hosts), 1, 1000000 },
 	{ "max_inflight", CTR_CFG_UINT, CTR_OFF(max_inflight), 1, 4096 },
 	{ "max_stored", CTR_CFG_UINT, CTR_OFF(max_stored), 1, 100000 },
@@ -112,6 +118,11 @@ ctr_config_init(struct ctr_config *c)
 	c->max_inflight = 64;
 	c->client_queue = 1024;
 	c->max_hosts = 10000;
+	/* A real agent's burst is a state change of each of its processes
+	 * at once (1000 is a big host): allow several times that. */
+	c->agent_rate_limit = 5000;
+	c->join_timeout_ms = 0; /* max(10 s, 3 heartbeats), set on reading */
+	c->max_agent_connections = 0; /* from max_hosts, set on reading */
 	c->max_stored = 1024;
 	c->max_stored_bytes = 256ull << 20;
 	c->logfile = fv_xstrdup("fleetvisor-controller.log");
@@ -478,6 +489,21 @@ ctr_cfg_check(struct ctr_config *c, const char *name, struct fv_diag *d)
 		c->lost_after_ms = c->heartbeat_ms > UINT32_MAX / 3
 		    ? UINT32_MAX
 		    : c->heartbeat_ms * 3;
+	}
+	if (c->join_timeout_ms == 0) {
+		uint64_t three = (uint64_t)c->heartbeat_ms * 3;
+
+		c->join_timeout_ms = three > 10000
+		    ? (uint32_t)(three > 3600000 ? 3600000 : three)
+		    : 10000;
+	}
+	if (c->max_agent_connections == 0) {
+		/* Each node holds two pipes; the rest is room for joins
+		 * and reconnections in progress. */
+		uint64_t n = (uint64_t)c->max_hosts * 2 + 1024;
+
+		c->max_agent_connections =
+		    n > 10000000 ? 10000000 : (uint32_t)n;
 	}
 	if (c->lost_after_ms <= c->heartbeat_ms) {
 		return fv_diagf(d, FV_EBADCONF,

@@ -31,6 +31,10 @@ struct ctr_config {
 	uint32_t max_inflight;
 	uint32_t client_queue;
 	uint32_t max_hosts;
+	uint32_t join_timeout_ms; /* agent pipes that do not join by then
+	                           * are closed */
+	uint32_t agent_rate_limit; /* messages per second per events pipe */
+	uint32_t max_agent_connections; /* agent pipes tracked at once */
 	uint32_t max_stored; /* replies kept for resends and pages */
 	uint64_t max_stored_bytes;
 	char *logfile; /* path, or "syslog" */

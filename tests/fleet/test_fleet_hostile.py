@@ -20,6 +20,12 @@ keep being served.
   test_spoofed_heartbeats  heartbeats for a legit node without its session,
                         and for unknown nodes: dropped; the node's instance
                         and state unchanged
+  test_silent_sp_peers_closed  (a controller of its own, join_timeout = 2)
+                        an SP peer that completes the handshake on the
+                        agents' port or its events port and then says
+                        nothing is closed at the join timeout (and logged),
+                        while a hand-made agent that joined keeps both its
+                        connections
 
 The legit agents are real fleetvisord agents once the agent has its fleet
 link, else hand-made agents (fleetwire.FakeAgent) heartbeating from a
@@ -287,3 +293,52 @@ def test_spoofed_heartbeats(site):
     assert not any(n.startswith("ghost") for n in rows), rows
     assert rows[victim]["instance_id"] == before[victim]
     p.close()
+
+
+def test_silent_sp_peers_closed():
+    ctr = F.Controller(name="ctrjoin", keys={"join_timeout": "2"})
+    ok = False
+    stop = threading.Event()
+    beater = None
+    a = None
+    try:
+        path = F.make_secret(ctr.tmp / "join01.secret")
+        ctr.add_node("join01", path)
+        ctr.start()
+        a = W.FakeAgent(ctr.agents_url, "join01", W.read_secret(path))
+        verdict, body = a.join()
+        assert verdict == "ack", body
+        a.beat()
+
+        def beat():
+            while not stop.wait(0.3):
+                a.beat()
+        beater = threading.Thread(target=beat, daemon=True)
+        beater.start()
+        H.wait_until(lambda: W.hosts(ctr.clients_url).get("join01") ==
+                     W.HOST_CONNECTED, 10, what="join01 connected")
+
+        t0 = time.monotonic()
+        silent = [W.SP(ctr.agents_url, W.RESPONDENT),
+                  W.SP(W.companion(ctr.agents_url), W.PUB)]
+        for c in silent:
+            # closed_by_peer reads (and drops) the Challenges meanwhile;
+            # nothing is ever sent.
+            assert c.closed_by_peer(2 + 8), c.proto
+            assert time.monotonic() - t0 >= 1.5, time.monotonic() - t0
+            c.close()
+        ctr.wait_log(r"^closed a connection from \S+ on the agents' "
+                     r"(events )?port: no node joined on it within 2000 ms",
+                     10)
+        # The joined agent kept its survey connection and its join.
+        assert not a.surveys.closed_by_peer(1)
+        assert W.hosts(ctr.clients_url).get("join01") == W.HOST_CONNECTED
+        assert not ctr.run.find(r"^node join01 lost")
+        ok = True
+    finally:
+        stop.set()
+        if beater is not None:
+            beater.join(5)
+        if a is not None:
+            a.close()
+        ctr.close(keep=not ok)

@@ -36,6 +36,18 @@ test_defaults(void **state)
 	assert_int_equal(c.max_inflight, 64);
 	assert_int_equal(c.loglevel, CTR_LOG_INFO);
 	assert_false(c.nodaemon);
+	assert_int_equal(c.join_timeout_ms, 15000);
+	assert_int_equal(c.agent_rate_limit, 5000);
+	assert_int_equal(c.max_agent_connections, 2 * 10000 + 1024);
+	ctr_config_fini(&c);
+	/* The join timeout is at least 10 s, else 3 heartbeats. */
+	assert_int_equal(load(&c,
+	                     "[controller]\nallow_unproven = yes\n"
+	                     "heartbeat = 1\nmax_hosts = 5\n",
+	                     &d),
+	    0);
+	assert_int_equal(c.join_timeout_ms, 10000);
+	assert_int_equal(c.max_agent_connections, 2 * 5 + 1024);
 	ctr_config_fini(&c);
 }
 
@@ -56,7 +68,8 @@ test_every_key(void **state)
 	    "max_stored = 10\nmax_stored_bytes = 10MB\n"
 	    "logfile = /l.log\nlogfile_maxbytes = 1KB\nlogfile_backups = 3\n"
 	    "loglevel = debug\npidfile = /p.pid\nnodaemon = 1\n"
-	    "identifier = ctl-a\n";
+	    "identifier = ctl-a\njoin_timeout = 2.5\n"
+	    "agent_rate_limit = 300\nmax_agent_connections = 40\n";
 
 	(void)state;
 	assert_int_equal(load(&c, text, &d), 0);
@@ -81,6 +94,9 @@ test_every_key(void **state)
 	assert_string_equal(c.pidfile, "/p.pid");
 	assert_true(c.nodaemon);
 	assert_string_equal(c.identifier, "ctl-a");
+	assert_int_equal(c.join_timeout_ms, 2500);
+	assert_int_equal(c.agent_rate_limit, 300);
+	assert_int_equal(c.max_agent_connections, 40);
 	ctr_config_fini(&c);
 }
 
@@ -114,6 +130,13 @@ test_errors_name_file_line_key(void **state)
 	    "t.conf:2: loglevel: not a level");
 	expect_error("[controller]\nmax_inflight = 0\n",
 	    "t.conf:2: max_inflight: '0' is out of range");
+	expect_error("[controller]\njoin_timeout = 0.5\n",
+	    "t.conf:2: join_timeout: '0.5' is out of range (1 to 3600 "
+	    "seconds)");
+	expect_error("[controller]\nagent_rate_limit = 0\n",
+	    "t.conf:2: agent_rate_limit: '0' is out of range");
+	expect_error("[controller]\nmax_agent_connections = 2\n",
+	    "t.conf:2: max_agent_connections: '2' is out of range");
 	expect_error("[controller]\nagents = http://x:1\n",
 	    "t.conf:2: agents: http://x:1: not a tcp://");
 	expect_error("[controller]\nlogfile_maxbytes = 5XB\n",

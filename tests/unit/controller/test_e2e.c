@@ -50,7 +50,19 @@ struct fake_agent {
 	atomic_int refused;
 	atomic_int commands;
 	atomic_uint running;
+	atomic_int pipes_removed; /* the controller dropped us */
 	uint64_t hb_seq;
+};
+
+/*
+ * A peer on the agents' ports that completes the SP handshake and then
+ * says nothing (or nothing worth hearing): nng would keep it for ever.
+ */
+struct peer {
+	nng_socket s;
+	atomic_int added, removed;
+	_Atomic uint64_t added_ms, removed_ms; /* the first of each */
+	bool drain; /* a RESPONDENT: read (and ignore) the surveys */
 };
 
 struct fixture {
@@ -62,6 +74,8 @@ struct fixture {
 	nng_socket req, sub;
 	struct fake_agent a[3];
 	int na;
+	struct peer peers[16]; /* closed by teardown */
+	int np;
 };
 
 static const char *const secrets[] = { "alpha-secret-0123456789",
@@ -74,6 +88,16 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+on_pipe_removed(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	atomic_int *n = arg;
+
+	(void)p;
+	(void)ev;
+	atomic_fetch_add(n, 1);
 }
 
 static void
@@ -253,6 +277,12 @@ agent_start_as(struct fake_agent *a, const char *name, const char *secret,
 	assert_int_equal(fv_fleet_socket_setup(a->pub, NULL), 0);
 	nng_socket_set_ms(a->resp, NNG_OPT_RECVTIMEO, 20);
 	assert_int_equal(fv_fleet_events_url(url, ev, sizeof(ev), NULL), 0);
+	assert_int_equal(nng_pipe_notify(a->resp, NNG_PIPE_EV_REM_POST,
+	                     on_pipe_removed, &a->pipes_removed),
+	    0);
+	assert_int_equal(nng_pipe_notify(a->pub, NNG_PIPE_EV_REM_POST,
+	                     on_pipe_removed, &a->pipes_removed),
+	    0);
 	assert_int_equal(fv_fleet_dial(a->resp, url, NULL, NULL, NULL), 0);
 	assert_int_equal(fv_fleet_dial(a->pub, ev, NULL, NULL, NULL), 0);
 	assert_int_equal(pthread_create(&a->th, NULL, agent_main, a), 0);
@@ -478,6 +508,9 @@ teardown(void **state)
 
 	for (int i = 0; i < f->na; i++) {
 		agent_stop(&f->a[i]);
+	}
+	for (int i = 0; i < f->np; i++) {
+		nng_close(f->peers[i].s);
 	}
 	nng_close(f->req);
 	nng_close(f->sub);
@@ -862,6 +895,234 @@ test_busy(void **state)
 	fleetvisor__v1__envelope__free_unpacked(first, NULL);
 }
 
+static void
+peer_on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct peer *pr = arg;
+	uint64_t zero = 0;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_compare_exchange_strong(&pr->added_ms, &zero, now_ms());
+		atomic_fetch_add(&pr->added, 1);
+	} else {
+		atomic_compare_exchange_strong(
+		    &pr->removed_ms, &zero, now_ms());
+		atomic_fetch_add(&pr->removed, 1);
+	}
+}
+
+/* peer_open dials url with a RESPONDENT (events false) or a PUB. */
+static struct peer *
+peer_open(struct fixture *f, const char *url, bool events)
+{
+	struct peer *pr = &f->peers[f->np];
+	char ev[300];
+
+	assert_true(f->np < (int)nitems(f->peers));
+	memset(pr, 0, sizeof(*pr));
+	if (events) {
+		assert_int_equal(
+		    fv_fleet_events_url(url, ev, sizeof(ev), NULL), 0);
+		assert_int_equal(nng_pub0_open(&pr->s), 0);
+	} else {
+		snprintf(ev, sizeof(ev), "%s", url);
+		assert_int_equal(nng_respondent0_open(&pr->s), 0);
+		pr->drain = true;
+	}
+	assert_int_equal(fv_fleet_socket_setup(pr->s, NULL), 0);
+	assert_int_equal(
+	    nng_pipe_notify(pr->s, NNG_PIPE_EV_ADD_POST, peer_on_pipe, pr), 0);
+	assert_int_equal(
+	    nng_pipe_notify(pr->s, NNG_PIPE_EV_REM_POST, peer_on_pipe, pr), 0);
+	assert_int_equal(fv_fleet_dial(pr->s, ev, NULL, NULL, NULL), 0);
+	f->np++;
+	return pr;
+}
+
+static bool
+wait_int(atomic_int *v, int atleast, uint64_t ms)
+{
+	uint64_t until = now_ms() + ms;
+
+	while (atomic_load(v) < atleast && now_ms() < until) {
+		usleep(5000);
+	}
+	return atomic_load(v) >= atleast;
+}
+
+/*
+ * peer_wait_closed waits for the controller to close pr's pipe. A
+ * RESPONDENT reads the Challenges meanwhile (answering none): nng stops
+ * reading a pipe whose surveys nobody takes, and would then never see
+ * the close.
+ */
+static bool
+peer_wait_closed(struct peer *pr, uint64_t ms)
+{
+	uint64_t until = now_ms() + ms;
+	nng_msg *m;
+
+	while (atomic_load(&pr->removed) == 0 && now_ms() < until) {
+		while (pr->drain &&
+		    nng_recvmsg(pr->s, &m, NNG_FLAG_NONBLOCK) == 0) {
+			nng_msg_free(m);
+		}
+		usleep(5000);
+	}
+	return atomic_load(&pr->removed) > 0;
+}
+
+static int
+setup_join2(void **state)
+{
+	return setup_n(state, "join_timeout = 2\n");
+}
+
+static void
+test_silent_peers_closed(void **state)
+{
+	struct fixture *f = *state;
+	struct peer *resp, *pub;
+	struct ctr_stats st0, st;
+
+	agent_start(&f->a[0], "alpha", secrets[0], f->agents);
+	f->na = 1;
+	assert_true(wait_host(f, "alpha", 1, 0));
+	ctr_stats_get(f->c, &st0);
+	resp = peer_open(f, f->agents, false);
+	pub = peer_open(f, f->agents, true);
+	assert_true(wait_int(&resp->added, 1, WAIT_MS));
+	assert_true(wait_int(&pub->added, 1, WAIT_MS));
+	/* Closed by the controller at the join timeout, not before. */
+	assert_true(peer_wait_closed(resp, 2000 + WAIT_MS));
+	assert_true(peer_wait_closed(pub, 2000 + WAIT_MS));
+	assert_true(resp->removed_ms - resp->added_ms >= 1800);
+	assert_true(pub->removed_ms - pub->added_ms >= 1800);
+	ctr_stats_get(f->c, &st);
+	assert_true(st.pipes_join_timeout >= 2);
+	/* The real agent kept its connections and its join. */
+	assert_true(wait_host(f, "alpha", 1, 0));
+	assert_int_equal(atomic_load(&f->a[0].pipes_removed), 0);
+	ctr_stats_get(f->c, &st);
+	assert_int_equal(st.hello_accepted, st0.hello_accepted);
+}
+
+static int
+setup_flood(void **state)
+{
+	return setup_n(state, "agent_rate_limit = 200\njoin_timeout = 60\n");
+}
+
+/* A flood of heartbeats with a forged session on one events connection
+ * is dropped, then cut off; alpha's events relay all along. */
+static void
+test_flood_cut_off(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_agent evil;
+	struct peer *fl;
+	struct ctr_stats st;
+	uint64_t until, serial = 100, last_event = 0;
+	int sent = 0, got = 0;
+	bool seen[400] = { false };
+
+	nng_socket_set_int(f->sub, NNG_OPT_RECVBUF, 1024);
+	agent_start(&f->a[0], "alpha", secrets[0], f->agents);
+	f->na = 1;
+	assert_true(wait_host(f, "alpha", 1, 0));
+	memset(&evil, 0, sizeof(evil));
+	snprintf(evil.name, sizeof(evil.name), "alpha");
+	snprintf(evil.instance, sizeof(evil.instance), "%s", f->a[0].instance);
+	fv_fleet_random(evil.session, sizeof(evil.session));
+	fl = peer_open(f, f->agents, true);
+	assert_true(wait_int(&fl->added, 1, WAIT_MS));
+	evil.pub = fl->s;
+	/* About 2000 a second: ten times the limit, yet little enough that
+	 * nng's own queue never fills and hides the flood from us. */
+	until = now_ms() + WAIT_MS;
+	while (atomic_load(&fl->removed) == 0 && now_ms() < until) {
+		agent_heartbeat(&evil);
+		agent_heartbeat(&evil);
+		if (now_ms() >= last_event + 50 && sent < 300) {
+			agent_event(&f->a[0], ++serial, true);
+			sent++;
+			last_event = now_ms();
+		}
+		usleep(1000);
+	}
+	assert_true(atomic_load(&fl->removed) >= 1);
+	/* At least CTR_FLOOD_WINDOWS - 1 whole seconds over the limit. */
+	assert_true(fl->removed_ms - fl->added_ms >= 2000);
+	ctr_stats_get(f->c, &st);
+	assert_true(st.pipes_flood_closed >= 1);
+	assert_true(st.rate_dropped >= 1000);
+	assert_int_equal(st.pipes_join_timeout, 0);
+	until = now_ms() + WAIT_MS;
+	while (got < sent && now_ms() < until) {
+		Fleetvisor__V1__Envelope *ev =
+		    next_pub(f, FLEETVISOR__V1__ENVELOPE__BODY_EVENT, -1);
+
+		if (ev == NULL) {
+			break;
+		}
+		if (strcmp(ev->event->host, "alpha") == 0 &&
+		    ev->event->serial > 100 && ev->event->serial <= 400 &&
+		    !seen[ev->event->serial - 100]) {
+			seen[ev->event->serial - 100] = true;
+			got++;
+		}
+		fleetvisor__v1__envelope__free_unpacked(ev, NULL);
+	}
+	assert_true(sent >= 10);
+	assert_int_equal(got, sent);
+	assert_int_equal(atomic_load(&f->a[0].pipes_removed), 0);
+	assert_true(wait_host(f, "alpha", 1, 0));
+}
+
+static int
+setup_cap(void **state)
+{
+	return setup_n(
+	    state, "max_agent_connections = 16\njoin_timeout = 60\n");
+}
+
+/* Beyond max_agent_connections a new connection is closed at once; the
+ * count goes back down as peers leave. */
+static void
+test_connection_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct ctr_stats st;
+	uint64_t until;
+
+	agent_start(&f->a[0], "alpha", secrets[0], f->agents);
+	f->na = 1;
+	assert_true(wait_host(f, "alpha", 1, 0));
+	for (int i = 0; i < 16; i++) {
+		peer_open(f, f->agents, i % 2 == 1);
+	}
+	until = now_ms() + WAIT_MS;
+	do {
+		usleep(10000);
+		ctr_stats_get(f->c, &st);
+	} while (st.pipes_over_cap < 2 && now_ms() < until);
+	assert_true(st.pipes_over_cap >= 2);
+	assert_true(st.agent_pipes <= 16);
+	assert_int_equal(atomic_load(&f->a[0].pipes_removed), 0);
+	assert_true(wait_host(f, "alpha", 1, 0));
+	for (int i = 0; i < f->np; i++) {
+		nng_close(f->peers[i].s);
+	}
+	f->np = 0;
+	until = now_ms() + WAIT_MS;
+	do {
+		usleep(10000);
+		ctr_stats_get(f->c, &st);
+	} while (st.agent_pipes != 2 && now_ms() < until);
+	assert_int_equal(st.agent_pipes, 2);
+}
+
 int
 main(void)
 {
@@ -881,6 +1142,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_imposter_refusal_spares_the_real_agent, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_silent_peers_closed, setup_join2, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flood_cut_off, setup_flood, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_connection_cap, setup_cap, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
