@@ -40,6 +40,8 @@ of 4.2.5 listed in ctldiff (the ^C echo, the interrupt of a stream, fg's
 output thread, ^C at the prompt).
 """
 
+import re
+
 import fvharness as H
 import rpcdiff as R
 import test_ctl_compat as C
@@ -328,6 +330,11 @@ def follow(s, args, initial, trigger, new, norm_initial=False):
     before, after, err, rc = s.follow(args, initial, trigger, new)
     after, err = D.norm_interrupt(after, err)
     if norm_initial:
+        # The main log gains lines of its own at any time (a success:
+        # line a second after a spawn): whole lines that arrived before
+        # the SIGINT took effect are not part of the comparison.
+        after = re.sub(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+                       r"[A-Z]{4} .*\n", "", after)
         # The main log's lines differ run to run: its header, the new
         # line and the byte count of the first tail are compared.
         first = before.split("\n", 1)
@@ -608,7 +615,19 @@ def history(s, path):
 
 
 def test_shell():
-    D.run_pair("ctl_shell", script_shell)
+    try:
+        D.run_pair("ctl_shell", script_shell)
+    except AssertionError as e:
+        # 4.2.5's fg can miss a ^C that lands while its main thread is
+        # between sendProcessStdin and getProcessInfo rather than in
+        # raw_input (its output thread prints meanwhile): its shell then
+        # never comes back. That is the reference failing, not ours:
+        # run the pair once more.
+        if not re.search(r"ref: \('ok', \{'shows': 'supervisor> fg cat"
+                         r"[^}]*'prompt back': False", str(e)):
+            raise
+        H.log("4.2.5's fg missed its ^C; running the shell pair again")
+        D.run_pair("ctl_shell", script_shell)
 
 
 # ---------------------------------------------------------------------------
