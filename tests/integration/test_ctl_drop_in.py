@@ -618,15 +618,19 @@ def test_shell():
     try:
         D.run_pair("ctl_shell", script_shell)
     except AssertionError as e:
-        # 4.2.5's fg can miss a ^C that lands while its main thread is
-        # between sendProcessStdin and getProcessInfo rather than in
-        # raw_input (its output thread prints meanwhile): its shell then
-        # never comes back. That is the reference failing, not ours:
-        # run the pair once more.
-        if not re.search(r"ref: \('ok', \{'shows': 'supervisor> fg cat"
-                         r"[^}]*'prompt back': False", str(e)):
+        # 4.2.5's fg races with itself: a ^C that lands while its main
+        # thread is between sendProcessStdin and getProcessInfo rather
+        # than in raw_input is missed and its shell never comes back, and
+        # its output thread, which polls the log tail, sometimes shows a
+        # line twice. That is the reference failing, not ours: run the
+        # pair once more.
+        ref = re.search(r"ref: \('ok', \{'shows': 'supervisor> fg cat"
+                        r"[^}]*\}", str(e))
+        if ref is None or not ("'prompt back': False" in ref.group(0) or
+                               ref.group(0).count("typed in fg") >= 3):
             raise
-        H.log("4.2.5's fg missed its ^C; running the shell pair again")
+        H.log("4.2.5's fg raced with itself; running the shell pair "
+              "again")
         D.run_pair("ctl_shell", script_shell)
 
 
