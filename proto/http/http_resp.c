@@ -285,6 +285,12 @@ http_resp_on_body(http_parser *hp, const char *at, size_t len)
 {
 	struct http_resp_parser *p = hp->data;
 
+	/* An interim (1xx) response has no body (RFC 9110 15.2), whatever
+	 * its Content-Length says: bytes http-parser counts as one are
+	 * dropped, with or without a body callback. */
+	if (hp->status_code / 100 == 1) {
+		return 0;
+	}
 	if (p->body_fn != NULL) {
 		p->body_fn(p->body_arg, at, len);
 		return 0;
