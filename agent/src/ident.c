@@ -1,6 +1,8 @@
 /* See ident.h. */
 #include "ident.h"
 
+#include <sys/syscall.h>
+
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -55,6 +57,21 @@ ident_apply(const struct ident *id)
 		return "Could not set group id of effective user";
 	}
 	if (setuid(id->uid) != 0) {
+		return "Could not set user id of effective user";
+	}
+	return NULL;
+}
+
+const char *
+ident_apply_raw(const struct ident *id)
+{
+	if (syscall(SYS_setgroups, (size_t)id->ngroups, id->groups) != 0) {
+		return "Could not set groups of effective user";
+	}
+	if (syscall(SYS_setgid, id->gid) != 0) {
+		return "Could not set group id of effective user";
+	}
+	if (syscall(SYS_setuid, id->uid) != 0) {
 		return "Could not set user id of effective user";
 	}
 	return NULL;

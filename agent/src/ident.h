@@ -35,6 +35,14 @@ void ident_prepare(long uid, struct ident *out);
  */
 const char *ident_apply(const struct ident *id);
 
+/*
+ * ident_apply_raw is ident_apply by direct system calls, for a child that
+ * still shares its parent's memory (clone with CLONE_VM): glibc's
+ * setuid() would set the ids of every thread it believes it has, and those
+ * are the parent's.
+ */
+const char *ident_apply_raw(const struct ident *id);
+
 /* ident_fini releases what ident_prepare allocated. */
 void ident_fini(struct ident *id);
 

@@ -26,6 +26,7 @@
 
 #include "common/xalloc.h"
 #include "event/listener.h"
+#include "process/proc_execwatch.h"
 #include "process/proc_io.h"
 #include "process/proc_spawn.h"
 #include "process/supervisor.h"
@@ -266,9 +267,9 @@ proc_spawn_now(struct proc *p)
 	};
 	struct proc_spawn_req req;
 	struct proc_io_fds fds;
-	char *msg = NULL, *child_err = NULL;
+	char *msg = NULL;
 	pid_t pid;
-	int rv;
+	int rv, status_fd;
 
 	proc_set_spawnerr(p, NULL);
 	p->laststart_wall = (int64_t)time(NULL);
@@ -294,7 +295,7 @@ proc_spawn_now(struct proc *p)
 	    : fds.child_in;
 	req.fd_out = fds.child_out;
 	req.fd_err = fds.child_err;
-	pid = proc_spawn_fork(&req, &child_err);
+	pid = proc_spawn_fork(&req, &status_fd);
 	proc_spawn_req_fini(&req);
 	if (pid < 0) {
 		proc_io_abort(p, &fds);
@@ -319,14 +320,7 @@ proc_spawn_now(struct proc *p)
 	proc_io_start(p, &fds);
 	supervisor_log(p->sv, MAINLOG_INFO, "spawned: '%s' with pid %d",
 	    p->cfg->name, (int)pid);
-	if (child_err != NULL) {
-		/* 4.2.5 learns this only from the exit status 127 and the
-		 * stderr log; we know it now and say so at debug level. */
-		supervisor_log(p->sv, MAINLOG_DEBG,
-		    "'%s' (pid %d) did not exec: %s", p->cfg->name, (int)pid,
-		    child_err);
-		free(child_err);
-	}
+	proc_execwatch_start(p, status_fd);
 	proc_run(p, PEV_SPAWNED, NULL, NULL);
 }
 

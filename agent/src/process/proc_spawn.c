@@ -1,12 +1,16 @@
 /*
  * Fork and exec of a supervised child, as supervisord 4.2.5 does it. This
  * module owns the preparation of a spawn (command resolution, environment,
- * identity) and the code that runs between fork() and execve(). That code
- * must never allocate, take a lock or call anything that is not
- * async-signal-safe: libuv's thread pool may hold locks at fork time.
+ * identity) and the code that runs between clone() and execve(). That
+ * code runs in the agent's own memory (CLONE_VM): it must never allocate,
+ * take a lock, write anything but its own stack, or call anything that is
+ * not async-signal-safe or that keeps per-process state in glibc (the
+ * setuid family: see ident_apply_raw). libuv's thread pool keeps running
+ * meanwhile and may hold any lock.
  */
 #include "process/proc_spawn.h"
 
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,6 +19,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,7 +377,7 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 
 	if (req->ident.plan != IDENT_KEEP) {
 		const char *why = req->ident.plan == IDENT_SWITCH
-		    ? ident_apply(&req->ident)
+		    ? ident_apply_raw(&req->ident)
 		    : req->ident.fail_msg;
 
 		if (why != NULL) {
@@ -414,26 +419,78 @@ proc_child_run(const struct proc_spawn_req *req, int errfd)
 	proc_child_fail(errfd, &m);
 }
 
-pid_t
-proc_spawn_fork(const struct proc_spawn_req *req, char **child_err)
+/* What the child needs, on the parent's stack. */
+struct proc_child_arg {
+	const struct proc_spawn_req *req;
+	int errfd; /* the write end of the status pipe */
+	int closefd; /* the read end, the parent's */
+};
+
+static int
+proc_child_main(void *arg)
 {
+	const struct proc_child_arg *a = arg;
+
+	close(a->closefd);
+	proc_child_run(a->req, a->errfd);
+}
+
+/* The child's own stack, one for all spawns: only the loop thread spawns,
+ * one child at a time, and the parent waits while the child uses it. A
+ * guard page below it turns an overflow into a crash of the child. */
+#define PROC_CHILD_STACK (64 * 1024)
+
+static char *
+proc_child_stack_top(void)
+{
+	static char *top;
+	long page = sysconf(_SC_PAGESIZE);
+	char *base;
+
+	if (top != NULL) {
+		return top;
+	}
+	base =
+	    mmap(NULL, PROC_CHILD_STACK + (size_t)page, PROT_READ | PROT_WRITE,
+	        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED) {
+		return NULL;
+	}
+	mprotect(base, (size_t)page, PROT_NONE);
+	top = base + PROC_CHILD_STACK + page;
+	return top;
+}
+
+pid_t
+proc_spawn_fork(const struct proc_spawn_req *req, int *status_fd)
+{
+	struct proc_child_arg arg = { .req = req };
 	sigset_t all, old;
+	char *stack = proc_child_stack_top();
 	int ep[2];
 	pid_t pid;
-	char buf[1024];
-	size_t len = 0;
 
-	*child_err = NULL;
-	if (pipe2(ep, O_CLOEXEC) != 0) {
+	*status_fd = -1;
+	if (stack == NULL) {
+		return -ENOMEM;
+	}
+	/* Non-blocking for the loop's watcher; the child writes at most
+	 * one short message into the empty pipe, so it never blocks. */
+	if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) != 0) {
 		return -errno;
 	}
+	arg.errfd = ep[1];
+	arg.closefd = ep[0];
+	/* CLONE_VM | CLONE_VFORK, as posix_spawn: the child borrows our
+	 * memory until its execve (or exit) instead of a copy of our page
+	 * tables, which fork() makes and execve() throws away again, at a
+	 * cost that grows with the agent. We are suspended meanwhile, which
+	 * is short: the child makes only system calls before execve. Signals
+	 * stay blocked until the child has reset its handlers. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		close(ep[0]);
-		proc_child_run(req, ep[1]);
-	}
+	pid = clone(
+	    proc_child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(ep[1]);
 	if (pid < 0) {
@@ -442,28 +499,6 @@ proc_spawn_fork(const struct proc_spawn_req *req, char **child_err)
 		close(ep[0]);
 		return -e;
 	}
-	/* EOF once execve succeeded (close-on-exec), or the reason. The
-	 * child only makes system calls before that, so this is short. */
-	for (;;) {
-		ssize_t n = read(ep[0], buf + len, sizeof(buf) - 1 - len);
-
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			break;
-		}
-		len += (size_t)n;
-		if (len == sizeof(buf) - 1) {
-			break;
-		}
-	}
-	close(ep[0]);
-	if (len > 0) {
-		while (len > 0 && buf[len - 1] == '\n') {
-			len--;
-		}
-		*child_err = fv_xstrndup(buf, len);
-	}
+	*status_fd = ep[0];
 	return pid;
 }

@@ -54,13 +54,14 @@ int proc_spawn_prepare(const struct cfg_process *pc,
 void proc_spawn_req_fini(struct proc_spawn_req *req);
 
 /*
- * proc_spawn_fork forks and execs req. Returns the child's pid, or a
- * negated errno when fork failed. When the child could not exec, it
- * writes 4.2.5's "supervisor: couldn't ..." lines on its stderr and exits
- * 127; the reason is also returned through *child_err (a new string, or
- * NULL when exec succeeded), read from a close-on-exec pipe.
+ * proc_spawn_fork forks and execs req without waiting for the exec.
+ * Returns the child's pid, or a negated errno when fork failed. When the
+ * child could not exec, it writes 4.2.5's "supervisor: couldn't ..." lines
+ * on its stderr and exits 127; the reason also goes down a close-on-exec
+ * pipe whose non-blocking read end is *status_fd (the caller's; EOF
+ * without bytes once execve succeeded; see proc_execwatch.h).
  */
-pid_t proc_spawn_fork(const struct proc_spawn_req *req, char **child_err);
+pid_t proc_spawn_fork(const struct proc_spawn_req *req, int *status_fd);
 
 /* proc_errno_name returns "ENOENT" for ENOENT (4.2.5 errno.errorcode). */
 const char *proc_errno_name(int err);
