@@ -51,6 +51,7 @@ struct event_pool {
 	void *arg;
 	bool dispatching;
 	bool subscribed; /* to the hub and the bus */
+	bool takes_states; /* event_pool_params */
 	/* Bound to a group (event_pool_new_group), else NULL. */
 	struct supervisor *sv; /* borrowed */
 	struct event_hub *hub; /* borrowed */
@@ -78,6 +79,7 @@ event_pool_new(const struct event_pool_params *pp)
 	pool->ops = pp->ops;
 	pool->arg = pp->arg;
 	pool->nlisteners = pp->nlisteners;
+	pool->takes_states = pp->takes_states;
 	pool->listeners = fv_xcalloc(
 	    pp->nlisteners ? pp->nlisteners : 1, sizeof(*pool->listeners));
 	for (size_t i = 0; i < pp->nlisteners; i++) {
@@ -107,6 +109,33 @@ size_t
 event_pool_buffered(const struct event_pool *pool)
 {
 	return pool->n;
+}
+
+size_t
+event_pool_buffer_size(const struct event_pool *pool)
+{
+	return pool->max;
+}
+
+uint64_t
+event_pool_accepted(const struct event_pool *pool)
+{
+	return pool->next_serial;
+}
+
+bool
+event_pool_backed_up(const struct event_pool *pool)
+{
+	if (!pool->takes_states || pool->n * 4 < pool->max) {
+		return false;
+	}
+	for (size_t i = 0; i < pool->nlisteners; i++) {
+		if (pool->listeners[i].alive &&
+		    pool->ops->running(pool->arg, i)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 uint64_t
@@ -375,6 +404,8 @@ event_pool_new_group(
 		.nlisteners = g->nprocs,
 		.listener_names = names,
 		.ops = &event_pool_proc_ops,
+		.takes_states = (event_pool_typeset(g->cfg) &
+		                    event_typeset_of(EV_PROCESS_STATE)) != 0,
 	};
 	struct event_pool *pool;
 
@@ -406,12 +437,14 @@ event_pool_new_group(
 void
 event_pool_subscribe(struct event_pool *pool)
 {
+	event_typeset types;
+
 	if (pool == NULL || pool->group == NULL || pool->subscribed) {
 		return;
 	}
+	types = event_pool_typeset(pool->group->cfg);
 	pool->subscribed = true;
-	event_hub_subscribe(pool->hub, event_pool_typeset(pool->group->cfg),
-	    event_pool_accept, pool);
+	event_hub_subscribe(pool->hub, types, event_pool_accept, pool);
 	evbus_subscribe(
 	    &pool->sv->bus, EVBUS_PROC_STATE, event_pool_on_bus, pool);
 }

@@ -49,6 +49,7 @@ struct event_pool_params {
 	const char *const *listener_names; /* nlisteners, config order */
 	const struct event_pool_ops *ops; /* borrowed: must outlive it */
 	void *arg;
+	bool takes_states; /* subscribes to PROCESS_STATE events */
 };
 
 /* event_pool_new makes an empty pool whose listeners are ACKNOWLEDGED and
@@ -109,6 +110,21 @@ size_t event_pool_buffered(const struct event_pool *pool);
  * and its pool serial in *poolserial; NULL past the end. */
 struct fv_event *event_pool_peek(
     const struct event_pool *pool, size_t i, uint64_t *poolserial);
+
+/* event_pool_buffer_size is the pool's buffer_size: the most it holds. */
+size_t event_pool_buffer_size(const struct event_pool *pool);
+
+/* event_pool_accepted is how many events the pool took in (pool serials
+ * given), dropped ones included, since it was made. */
+uint64_t event_pool_accepted(const struct event_pool *pool);
+
+/*
+ * event_pool_backed_up is true when the pool takes state changes, holds
+ * a quarter of its buffer or more, and has a listener that can take them
+ * (alive and RUNNING): more restarts now would only push the oldest out,
+ * while waiting a little lets the listeners catch up (see proc_soon.h).
+ */
+bool event_pool_backed_up(const struct event_pool *pool);
 
 /* event_pool_dropped counts the events dropped because the buffer was
  * full, since the pool was made. */

@@ -21,6 +21,9 @@ proc_soon_stop_handles(struct proc_soon *s)
 {
 	uv_idle_stop(&s->idle);
 	uv_check_stop(&s->check);
+	uv_timer_stop(&s->hold_timer);
+	s->holding = false;
+	s->hold_spent = false;
 }
 
 /* Drops the slots already run or removed; what is left keeps its order. */
@@ -69,9 +72,54 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 		if (s->ops.now_ns() - t0 >= budget_ns) {
 			break;
 		}
+		/* A gate that closed during the batch ends it: the next
+		 * check decides whether to hold. */
+		if (budget_ns != UINT64_MAX && s->gate != NULL &&
+		    !s->hold_spent && s->gate(s->gate_arg)) {
+			break;
+		}
 	}
 	s->in_check = false;
 	proc_soon_compact(s);
+}
+
+static void proc_soon_on_idle(uv_idle_t *h);
+
+static void
+proc_soon_on_hold_timer(uv_timer_t *h)
+{
+	(void)h; /* its only job: end the poll; the check looks again */
+}
+
+/* True while the gate holds the queue: then poll may block, until I/O
+ * (a listener's answer) or the end of the hold. */
+static bool
+proc_soon_held(struct proc_soon *s)
+{
+	uint64_t now, left_ms;
+
+	if (s->gate == NULL || !s->gate(s->gate_arg)) {
+		s->holding = false;
+		s->hold_spent = false;
+		return false;
+	}
+	if (s->hold_spent) {
+		return false;
+	}
+	now = s->ops.now_ns();
+	if (!s->holding) {
+		s->holding = true;
+		s->hold_since = now;
+	}
+	if (now - s->hold_since >= s->hold_ns) {
+		s->holding = false;
+		s->hold_spent = true;
+		return false;
+	}
+	left_ms = (s->hold_ns - (now - s->hold_since) + 999999) / 1000000;
+	uv_idle_stop(&s->idle);
+	uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer, left_ms, 0);
+	return true;
 }
 
 static void
@@ -79,6 +127,11 @@ proc_soon_on_check(uv_check_t *h)
 {
 	struct proc_soon *s = h->data;
 
+	if (proc_soon_held(s)) {
+		return;
+	}
+	uv_timer_stop(&s->hold_timer);
+	uv_idle_start(&s->idle, proc_soon_on_idle);
 	proc_soon_run(s, s->budget_ns);
 }
 
@@ -106,8 +159,19 @@ proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
 	};
 	uv_check_init(loop, &s->check);
 	uv_idle_init(loop, &s->idle);
+	uv_timer_init(loop, &s->hold_timer);
 	s->check.data = s;
 	s->idle.data = s;
+	s->hold_timer.data = s;
+}
+
+void
+proc_soon_set_gate(
+    struct proc_soon *s, bool (*gate)(void *arg), void *arg, uint64_t hold_ns)
+{
+	s->gate = gate;
+	s->gate_arg = arg;
+	s->hold_ns = hold_ns;
 }
 
 void
@@ -164,6 +228,7 @@ proc_soon_fini(struct proc_soon *s)
 	s->open = false;
 	uv_close((uv_handle_t *)&s->check, NULL);
 	uv_close((uv_handle_t *)&s->idle, NULL);
+	uv_close((uv_handle_t *)&s->hold_timer, NULL);
 	free(s->q);
 	s->q = NULL;
 	s->head = s->n = s->cap = s->live = 0;

@@ -21,12 +21,23 @@
  * storm of restarts cannot keep the socket, the listeners' pipes and the
  * reaper waiting: the rest stays queued, in order, ahead of anything
  * queued later, and poll does not block while any is left.
+ *
+ * A gate may hold the queue: while it says so, no step runs and poll
+ * blocks, for at most PROC_SOON_HOLD_NS; after that the steps run
+ * whatever the gate says, until it has opened once. The supervisor holds
+ * restarts while an event-listener pool is backed up, so that listeners
+ * that keep up get every state change instead of the oldest being
+ * dropped; listeners that do not keep up delay restarts once, by that
+ * bound, and then lose events as in 4.2.5.
  */
 
 struct proc;
 
 /* Budget of one iteration: a few forks of a large agent. */
 #define PROC_SOON_BUDGET_NS (3 * 1000 * 1000)
+
+/* The longest a gate holds the queue (see above). */
+#define PROC_SOON_HOLD_NS (20 * 1000 * 1000)
 
 /* The seams of the queue (tests give their own). */
 struct proc_soon_ops {
@@ -37,8 +48,15 @@ struct proc_soon_ops {
 struct proc_soon {
 	uv_check_t check; /* runs due steps, once per iteration */
 	uv_idle_t idle; /* while steps are queued: poll does not block */
+	uv_timer_t hold_timer; /* wakes poll when a hold runs out */
 	struct proc_soon_ops ops;
 	uint64_t budget_ns;
+	bool (*gate)(void *arg); /* true: hold; NULL: never */
+	void *gate_arg;
+	uint64_t hold_ns;
+	uint64_t hold_since; /* ops.now_ns() when the hold began */
+	bool holding;
+	bool hold_spent; /* ran out; no new hold until the gate opens */
 	/* q[head..n) in order; a NULL slot was removed and is dropped by
 	 * the next check. */
 	struct proc **q;
@@ -53,6 +71,10 @@ void proc_soon_init(struct proc_soon *s, uv_loop_t *loop);
 /* proc_soon_init_ops is proc_soon_init with other seams and budget. */
 void proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
     const struct proc_soon_ops *ops, uint64_t budget_ns);
+/* proc_soon_set_gate makes gate(arg) hold the queue, for at most hold_ns
+ * (PROC_SOON_HOLD_NS in the agent); NULL removes the gate. */
+void proc_soon_set_gate(
+    struct proc_soon *s, bool (*gate)(void *arg), void *arg, uint64_t hold_ns);
 /* proc_soon_add queues p (once, borrowed) behind every step already
  * queued; it runs in a later iteration, never in the current check. */
 void proc_soon_add(struct proc_soon *s, struct proc *p);

@@ -23,6 +23,21 @@
 /* 4.2.5 repeats "waiting for ... to die" every 3 seconds. */
 #define SV_SHUTDOWN_REPORT_MS 3000
 
+/* The gate of the due steps: a listener pool is backed up. */
+static bool
+supervisor_events_backed_up(void *arg)
+{
+	struct supervisor *sv = arg;
+
+	for (size_t i = 0; i < sv->ngroups; i++) {
+		if (sv->groups[i]->pool != NULL &&
+		    event_pool_backed_up(sv->groups[i]->pool)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
     const struct cfg *cfg, char *const *envp)
@@ -36,6 +51,8 @@ supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
 	};
 	evbus_init(&sv->bus);
 	proc_soon_init(&sv->soon, loop);
+	proc_soon_set_gate(
+	    &sv->soon, supervisor_events_backed_up, sv, PROC_SOON_HOLD_NS);
 	event_hub_init(&sv->events, sv);
 }
 

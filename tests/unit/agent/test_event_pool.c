@@ -371,6 +371,57 @@ test_fail_rebuffers_at_head(void **state)
 	fake_clear(&f);
 }
 
+static void
+test_backed_up_at_a_quarter_of_the_buffer(void **state)
+{
+	struct fake f = { 0 };
+	struct event_pool_params pp = {
+		.name = "p",
+		.server = "supervisor",
+		.buffer_size = 8,
+		.nlisteners = 1,
+		.listener_names = names3,
+		.ops = &fake_ops,
+		.arg = &f,
+		.takes_states = true,
+	};
+	struct event_pool *pool = event_pool_new(&pp);
+	struct event_pool *ticks = pool_make(&f, "t", 8, 1);
+	struct fv_event *ev[3];
+	struct event_listener *l;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		ev[i] = ev_make(EV_PROCESS_STATE_RUNNING, (uint64_t)i, "x");
+	}
+	/* No listener alive: nobody would drain it, so no holding. */
+	for (int i = 0; i < 2; i++) {
+		event_pool_accept(pool, ev[i]);
+		event_pool_accept(ticks, ev[i]);
+	}
+	assert_false(event_pool_backed_up(pool));
+	l = ready(&f, pool, 0); /* takes one: 1 of 8 left */
+	assert_int_equal(l->state, EVENT_LISTENER_BUSY);
+	assert_false(event_pool_backed_up(pool));
+	event_pool_accept(pool, ev[2]); /* 2 of 8: a quarter */
+	assert_true(event_pool_backed_up(pool));
+	/* A pool without state events never holds restarts. */
+	ready(&f, ticks, 0);
+	event_pool_accept(ticks, ev[2]);
+	assert_int_equal(event_pool_buffered(ticks), 2);
+	assert_false(event_pool_backed_up(ticks));
+	/* Nor does one whose listener is not RUNNING (startsecs). */
+	f.running[0] = false;
+	assert_false(event_pool_backed_up(pool));
+	event_pool_free(pool);
+	event_pool_free(ticks);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ev[i]->refs, 1);
+		fv_event_unref(ev[i]);
+	}
+	fake_clear(&f);
+}
+
 /* A listener BUSY with one event, from a fresh pool. */
 static struct event_listener *
 busy(struct fake *f, struct event_pool *pool, struct fv_event *ev)
@@ -748,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_dispatch_envelope_and_ok),
 		cmocka_unit_test(test_result_split_bytewise),
 		cmocka_unit_test(test_fail_rebuffers_at_head),
+		cmocka_unit_test(test_backed_up_at_a_quarter_of_the_buffer),
 		cmocka_unit_test(test_bad_result_lines),
 		cmocka_unit_test(test_python_int_lengths),
 		cmocka_unit_test(test_result_line_cap),

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,10 @@ struct fx {
 	int steps_at_io; /* steps run when the async was seen; -1: not yet */
 	void (*hook)(struct fx *f, int idx); /* extra work of a step */
 	int requeue_left;
+	uint64_t tick_ns; /* the clock moves this much per iteration */
+	int gate_closed_left; /* the gate holds for this many calls */
+	bool gate_always; /* ... or for ever */
+	unsigned gate_calls;
 };
 
 static struct fx *fx_cur; /* the seams take no context */
@@ -76,6 +81,23 @@ fx_on_prepare(uv_prepare_t *h)
 	struct fx *f = h->data;
 
 	f->iter++;
+	f->now_ns += f->tick_ns;
+}
+
+static bool
+fx_gate(void *arg)
+{
+	struct fx *f = arg;
+
+	f->gate_calls++;
+	if (f->gate_always) {
+		return true;
+	}
+	if (f->gate_closed_left > 0) {
+		f->gate_closed_left--;
+		return true;
+	}
+	return false;
 }
 
 static void
@@ -325,6 +347,77 @@ test_soon_fini_drops_the_queue(void **state)
 	fx_free(f);
 }
 
+static void
+test_soon_gate_holds_until_it_opens(void **state)
+{
+	/* A hold longer than the fake clock gets: only the gate ends it. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->tick_ns = 1 * MS;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 50 * MS);
+	f->gate_closed_left = 3;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	/* Checks 1-3 were held; the first step ran in the fourth. */
+	assert_int_equal(f->iter_of[0], 4);
+	for (int i = 0; i < NPROCS; i++) {
+		assert_int_equal(f->order[i], i);
+	}
+	fx_free(f);
+}
+
+static void
+test_soon_gate_hold_runs_out(void **state)
+{
+	/* The gate never opens: after 5 ms the steps run regardless, and
+	 * the gate is not asked between them any more. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->tick_ns = 2 * MS;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 5 * MS);
+	f->gate_always = true;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	/* Held from iteration 1 (t = 2 ms) until t >= 7 ms: iteration 4
+	 * (t = 8 ms) runs the first batch, of three steps. */
+	assert_int_equal(f->iter_of[0], 4);
+	assert_int_equal(f->iter_of[3], 5);
+	assert_int_equal(f->gate_calls, 4 + 3); /* 4 checks, then 1 each */
+	fx_free(f);
+}
+
+static void
+fx_hook_close_gate(struct fx *f, int idx)
+{
+	if (idx == 1) {
+		f->gate_closed_left = 1;
+	}
+}
+
+static void
+test_soon_gate_closing_ends_the_batch(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 50 * MS);
+	f->hook = fx_hook_close_gate;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	/* The budget allows three; the gate closed after the second. The
+	 * next check finds it open again and runs three. */
+	assert_int_equal(f->iter_of[1], 1);
+	assert_int_equal(f->iter_of[2], 2);
+	assert_int_equal(f->iter_of[4], 2);
+	assert_int_equal(f->iter_of[5], 3);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -336,6 +429,9 @@ main(void)
 		cmocka_unit_test(test_soon_remove_all_stops_the_loop),
 		cmocka_unit_test(test_soon_flush_runs_all_due_at_once),
 		cmocka_unit_test(test_soon_fini_drops_the_queue),
+		cmocka_unit_test(test_soon_gate_holds_until_it_opens),
+		cmocka_unit_test(test_soon_gate_hold_runs_out),
+		cmocka_unit_test(test_soon_gate_closing_ends_the_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
