@@ -26,6 +26,7 @@ with fleetvisorctl -s CONTROLLER.
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -360,6 +361,22 @@ def test_slow_subscriber(fleet):
                                                       len(gaps)))
 
 
+def _read_until(stream, marker, timeout):
+    """Read stream (a pipe) until marker has arrived; the bytes read."""
+    deadline = time.monotonic() + timeout
+    got = b""
+    fd = stream.fileno()
+    while marker not in got:
+        left = deadline - time.monotonic()
+        assert left > 0, "no %r within %ss: %r" % (marker, timeout, got)
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 4096)
+            assert chunk, "EOF before %r: %r" % (marker, got)
+            got += chunk
+    return got
+
+
 def test_tail(fleet):
     a = fleet.agents[2]
     node = a.node
@@ -391,12 +408,15 @@ def test_tail(fleet):
                              ["tail", "-f", "%s/chatty" % node],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              stdin=subprocess.DEVNULL)
+        # The SIGINT must not reach a client still starting up (it would
+        # die before printing anything): wait for its banner first.
+        first = _read_until(p.stdout, b"==> Press Ctrl-C to exit <==\n", 20)
         size0 = os.path.getsize(path)
         H.wait_until(lambda: os.path.getsize(path) > size0 + 1500, 20,
                      what="chatty writing 1500 more bytes")
         p.send_signal(signal.SIGINT)
         got, errs = p.communicate(timeout=20)
-        text = got.decode(errors="replace")
+        text = (first + got).decode(errors="replace")
         body = text.split("==> Press Ctrl-C to exit <==\n", 1)[-1]
         body = body.rstrip("\n")
         with open(path, "rb") as f:
