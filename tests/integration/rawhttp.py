@@ -343,11 +343,14 @@ class Agent:
 
     programs: {"program:x": {...}} sections ({exit}, {tmp} ... expand as
     in fvharness).  The inet server asks for USER/PASSWORD, the unix one
-    (chmod 0700) for UNIX_USER and the {SHA} of UNIX_PASSWORD.
+    (chmod 0700) for UNIX_USER and the {SHA} of UNIX_PASSWORD.  password
+    replaces PASSWORD for the inet server.
     """
 
-    def __init__(self, impl, name, programs, supervisord=None):
+    def __init__(self, impl, name, programs, supervisord=None,
+                 password=PASSWORD):
         self.impl = impl
+        self.password = password
         self.name = name
         self.programs = programs
         self.supervisord = supervisord or {}
@@ -385,7 +388,8 @@ class Agent:
         sha = hashlib.sha1(UNIX_PASSWORD.encode()).hexdigest()
         sections = {
             "inet_http_server": {"port": "127.0.0.1:%d" % self.port,
-                                 "username": USER, "password": PASSWORD},
+                                 "username": USER,
+                                 "password": self.password},
             "unix_http_server": {"file": str(self.run.tmp / "http.sock"),
                                  "chmod": "0700", "username": UNIX_USER,
                                  "password": "{SHA}" + sha},
@@ -437,8 +441,8 @@ class Agent:
 
     def call(self, method, *params, timeout=10.0, addr=None):
         """One XML-RPC call on a fresh connection; the result or Fault."""
-        r = one_shot(addr or self.addr, rpc_request(method, *params),
-                     timeout)
+        r = one_shot(addr or self.addr, rpc_request(
+            method, *params, auth=basic(USER, self.password)), timeout)
         return r.rpc()
 
     def latency_ms(self):

@@ -14,8 +14,9 @@
    signalProcess (or a pending SIGKILL after stopwaitsecs) must not reach it.
    The churner is not a program: ours stops a program's whole tree (G3),
    setsid()-ed descendants included, so its children would die with it.
-5. HEAD requests, and a 300-process getAllProcessInfo read by a slow client
-   while another client's getState stays fast (timing: ours only).
+5. HEAD requests, and a 2000-process (1000 on 4.2.5) getAllProcessInfo
+   read by a slow client while another client's getState stays fast
+   (timing: ours only).
 6. A client that drops a held startProcess(wait=True): the other waiters
    and the process itself are unaffected, and nothing is logged as an error.
 
@@ -584,22 +585,37 @@ def test_head(impl, boxes, path):
     assert b.unix().supervisor.getState()["statename"] == "RUNNING"
 
 
-N_BIG = 300
+# "Thousands of processes" (issue 4): startsecs=0 sleepers, so that
+# they are RUNNING as soon as they are spawned.  4.2.5 forks one every
+# 7 ms or so (2000 take 14 s here), so it gets half as many: what it
+# shows (the answer's shape, a slow reader) is the same at 1000, and the
+# test stays under 30 s for both.  4.2.5 keeps three pipe ends per
+# process, hence minfds.
+N_BIG = 2000
+N_BIG_REF = 1000
 
 
 def test_big_getallprocessinfo_slow_reader(impl, boxes):
     name = "big_allinfo"
+    n_big = N_BIG_REF if impl.is_ref else N_BIG
     b = boxes(impl, name, {"program:s": {
-        "command": "/bin/sleep infinity", "numprocs": N_BIG,
-        "process_name": "%(program_name)s_%(process_num)03d",
-        "startsecs": 1, "stdout_logfile": "NONE", "stderr_logfile": "NONE",
+        "command": "/bin/sleep infinity", "numprocs": n_big,
+        "process_name": "%(program_name)s_%(process_num)04d",
+        "startsecs": 0, "stdout_logfile": "NONE", "stderr_logfile": "NONE",
         "stopsignal": "KILL"}}, unix=True, inet=True,
-        supervisord={"minfds": 4096})
+        supervisord={"minfds": 3 * n_big + 128})
+    t_start = time.monotonic()
     b.start()
-    want = {"s_%03d" % i: "RUNNING" for i in range(N_BIG)}
-    b.wait_states(want, 90)
+    want = {"s_%04d" % i: "RUNNING" for i in range(n_big)}
+    # Counted in the main log: polling getAllProcessInfo of thousands
+    # would take 4.2.5's one thread from spawning them.
+    H.wait_until(lambda: b.run.log_text().count(
+        " entered RUNNING state") >= n_big, 60, interval=0.25,
+        what="%d programs RUNNING" % n_big)
+    b.wait_states(want, 20)
+    t_running = time.monotonic() - t_start
     infos = b.unix().supervisor.getAllProcessInfo()
-    assert len(infos) == N_BIG
+    assert len(infos) == n_big
     assert sorted(i["name"] for i in infos) == sorted(want)
     assert all(i["pid"] > 0 and i["group"] == "s" for i in infos)
 
@@ -632,11 +648,11 @@ def test_big_getallprocessinfo_slow_reader(impl, boxes):
     finally:
         slow.close()
     res = r.rpc()
-    assert isinstance(res, list) and len(res) == N_BIG, (type(res),
+    assert isinstance(res, list) and len(res) == n_big, (type(res),
                                                          len(res))
-    A.note(name, impl, "getAllProcessInfo of %d: %d body bytes; getState "
-           "while slow-read: %d samples, max %.0f ms" % (
-               N_BIG, body_len, len(lat), max(lat)))
+    A.note(name, impl, "all %d RUNNING after %.1f s; getAllProcessInfo: "
+           "%d body bytes; getState while slow-read: %d samples, max %.0f "
+           "ms" % (n_big, t_running, body_len, len(lat), max(lat)))
     late = [x for x in lat if x >= R.HEALTHY_MS]
     A.ours_check(name, impl, lat and len(late) * 10 <= len(lat) and
                  max(lat) < 1000,

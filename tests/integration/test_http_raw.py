@@ -546,6 +546,106 @@ def test_slowloris(agent):
 
 
 # ---------------------------------------------------------------------------
+# Connection caps at the agent's defaults (README: at most 1024
+# connections, 256 per address).  Each 127.0.0.x source address is a peer
+# of its own.  tests/unit/agent/test_http_limits.c checks the deadlines and
+# the output budget with small limits.
+
+CAP_TOTAL = 1024
+CAP_PER_PEER = 256
+
+
+def peer_conn(agent, host):
+    """A connection from 127.0.0.<host>."""
+    c = Conn(agent.addr, timeout=5, connect=False)
+    c.sock.bind(("127.0.0.%d" % host, 0))
+    c.sock.connect(agent.addr)
+    return c
+
+
+def served(c):
+    """Whether a request on c is answered (and c kept open)."""
+    try:
+        c.send(rpc_request("supervisor.getState"))
+        get_state_ok(c.read_response())
+        return True
+    except (OSError, R.Closed):
+        return False
+
+
+def served_new(agent, host):
+    """A new connection from 127.0.0.<host> if it is served, else None."""
+    c = peer_conn(agent, host)
+    if served(c):
+        return c
+    c.close()
+    return None
+
+
+def refused(agent, host):
+    """Whether a new connection from 127.0.0.<host> is closed unanswered."""
+    c = peer_conn(agent, host)
+    try:
+        try:
+            c.send(rpc_request("supervisor.getState"))
+        except OSError:
+            return True
+        try:
+            c.read_response(timeout=5)
+            return False
+        except socket.timeout:
+            return False  # held, not refused
+        except (OSError, R.Closed):
+            return True
+    finally:
+        c.close()
+
+
+def test_connection_caps_at_defaults(agent_mod):
+    ours_only(agent_mod, "no connection cap")
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = CAP_TOTAL + 256
+    if soft < want:
+        if hard != resource.RLIM_INFINITY and hard < want:
+            pytest.skip("RLIMIT_NOFILE hard limit %d < %d" % (hard, want))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    a = R.Agent(agent_mod.impl, "conn_caps", {},
+                supervisord={"minfds": CAP_TOTAL + 1024})
+    a.start()
+    conns = []
+    t0 = time.monotonic()
+    try:
+        # Per address: 256 served, the 257th closed unanswered, while
+        # another address is still served.
+        for _ in range(CAP_PER_PEER):
+            conns.append(peer_conn(a, 2))
+        assert all(served(c) for c in conns)
+        assert refused(a, 2)
+        # All together: four addresses of 256 fill the 1024.
+        for host in (3, 4, 5):
+            for _ in range(CAP_PER_PEER):
+                conns.append(peer_conn(a, host))
+        assert all(served(c) for c in conns[CAP_PER_PEER:])
+        assert refused(a, 6)
+        # Those in place are still served; a slot freed is taken.
+        assert served(conns[0]) and served(conns[-1])
+        conns.pop().close()
+        c = H.wait_until(lambda: served_new(a, 6), 5, interval=0.05,
+                         what="a freed slot")
+        conns.append(c)
+        H.log("connection caps: %d held, checked in %.1f s" % (
+            len(conns), time.monotonic() - t0))
+    finally:
+        for c in conns:
+            c.close()
+        try:
+            a.assert_healthy("after the connection caps")
+        finally:
+            a.stop()
+
+
+# ---------------------------------------------------------------------------
 # Slow readers: a big answer nobody reads.
 
 def wait_big_log(agent):
