@@ -208,6 +208,8 @@ ctl_py_errclass(int e)
 		return "ConnectionRefusedError";
 	case ENOENT:
 		return "FileNotFoundError";
+	case ENOTDIR:
+		return "NotADirectoryError";
 	case EACCES:
 	case EPERM:
 		return "PermissionError";

@@ -185,6 +185,8 @@ ctl_py_class(int err)
 		return "ConnectionRefusedError";
 	case -ENOENT:
 		return "FileNotFoundError";
+	case -ENOTDIR:
+		return "NotADirectoryError";
 	case -EACCES:
 	case -EPERM:
 		return "PermissionError";

@@ -325,9 +325,9 @@ ctl_multi_one(
 	int code;
 
 	if (r->nselected != 1) {
-		ctl_out(ctl,
-		    "Error: %s follows one server; name it as HOST/NAME",
-		    c->name);
+		/* maintail reads the server's own log: a host, no process. */
+		ctl_out(ctl, "Error: %s follows one server; name it as %s",
+		    c->name, c == &ctl_cmd_maintail ? "HOST/" : "HOST/NAME");
 		return CTL_EXIT_GENERIC;
 	}
 	for (size_t i = 0; i < r->n; i++) {

@@ -377,7 +377,9 @@ ctl_shell_on_tab(EditLine *el, int ch)
 	    strcmp(sh->tab_line, line) == 0 &&
 	    sh->tab_cursor == (int)(li->cursor - li->buffer);
 	ctl_complete_words(line, text, ctl_shell_complete_info, sh, &m);
-	ctl_shell_complete_hosts(sh->ctl, line, start, text, &m);
+	/* word must point into line, the copy, not into libedit's buffer. */
+	ctl_shell_complete_hosts(
+	    sh->ctl, line, line + (start - li->buffer), text, &m);
 	/* readline sorts the matches and drops duplicates. */
 	if (m.n > 1) {
 		qsort(m.v, m.n, sizeof(*m.v), ctl_shell_strcmp);
@@ -684,10 +686,13 @@ ctl_shell_editor_open(struct ctl_shell *sh)
 	el_set(sh->el, EL_GETCFN, ctl_shell_getc);
 	el_set(sh->el, EL_PROMPT, ctl_shell_prompt);
 	el_set(sh->el, EL_HIST, history, sh->hist);
-	el_set(sh->el, EL_ADDFN, "ctl-complete", "4.2.5 completion",
+	/* el_set would copy the names with wcsdup and libedit never frees
+	 * those copies (LeakSanitizer fails every exit); el_wset keeps these
+	 * static strings as they are. */
+	el_wset(sh->el, EL_ADDFN, L"ctl-complete", L"4.2.5 completion",
 	    ctl_shell_on_tab);
 	el_set(sh->el, EL_BIND, "^I", "ctl-complete", NULL);
-	el_set(sh->el, EL_ADDFN, "ctl-eof", "end of input or delete",
+	el_wset(sh->el, EL_ADDFN, L"ctl-eof", L"end of input or delete",
 	    ctl_shell_on_eof);
 	el_set(sh->el, EL_BIND, "^D", "ctl-eof", NULL);
 	el_source(sh->el, NULL);

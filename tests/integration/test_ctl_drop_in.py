@@ -189,6 +189,15 @@ def readonly_options(s):
     ctl("-s", tcp_url(d), "-u", R.USER, "-p", "wrong", "maintail")
     ctl("-s", tcp_url(d), "-u", R.USER, "-p", "wrong", "avail")
     ctl("-s", tcp_url(d), "-u", R.USER, "-p", "wrong", "help")
+    # open URL that works: the status of the server it names (4.2.5 keeps
+    # the exit status from before it), by socket and by HTTP, with and
+    # without the credentials HTTP asks for.
+    ctl("open", sock)
+    ctl("open", sock + "/")
+    ctl("-u", R.USER, "-p", R.PASSWORD, "open", tcp_url(d))
+    ctl("-u", R.USER, "-p", R.PASSWORD, "open", tcp_url(d) + "/RPC2")
+    ctl("open", tcp_url(d))
+    ctl("-s", "unix:///nonexistent/fv.sock", "open", sock)
     ctl("-s", "unix:///nonexistent/fv.sock", "status")
     ctl("-s", "unix:///nonexistent/fv.sock", "pid")
     ctl("-s", "unix:///nonexistent/fv.sock", "start", "talker")

@@ -41,6 +41,7 @@ from pathlib import Path
 import pytest
 
 import apiextra as A
+import ctldiff as D
 import fvharness as H
 
 CTL = os.environ.get("FLEETVISORCTL", "")
@@ -62,12 +63,16 @@ def ctl(urls, *args, conf=None, timeout=60):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+# talk says which sandbox it runs in ({tmp}), so that a stream attached
+# to one server shows whose it is; cat echoes what fg sends it.
 PROGRAMS = {
     "program:web": {"command": "{exit} --sleep inf", "startsecs": "0"},
     "program:talk": {
         "command": "/bin/sh -c 'i=0; while true; do i=$((i+1)); "
-                   "echo \"line $i\"; sleep 0.2; done'",
+                   "echo \"line $i {tmp}\"; echo \"err $i\" >&2; "
+                   "sleep 0.2; done'",
         "startsecs": "0"},
+    "program:cat": {"command": "/bin/cat", "startsecs": "0"},
     "program:w": {"command": "{exit} --sleep inf", "process_name":
                   "w_%(process_num)s", "numprocs": "2", "startsecs": "0"},
 }
@@ -142,7 +147,8 @@ def fleet():
         for b in boxes.values():
             b.start()
         for b in boxes.values():
-            b.wait_states({"web": "RUNNING", "talk": "RUNNING"})
+            b.wait_states({"web": "RUNNING", "talk": "RUNNING",
+                           "cat": "RUNNING"})
         slow_path = boxes["one"].tmp / "slow.sock"
         proxy = SlowProxy(slow_path, boxes["three"].sock, 0.5)
         down = boxes["one"].tmp / "down.sock"
@@ -183,8 +189,9 @@ def test_fleet(fleet):
     assert lines[0] == "down  %s no such file" % urls[3], out
     got = rows(out)
     hosts = [r[0] for r in got]
-    assert hosts == [one] * 4 + ["bee"] * 4 + [slow] * 4, out
-    assert [r[1] for r in got[:4]] == ["talk", "w:w_0", "w:w_1", "web"]
+    assert hosts == [one] * 5 + ["bee"] * 5 + [slow] * 5, out
+    assert [r[1] for r in got[:5]] == ["cat", "talk", "w:w_0", "w:w_1",
+                                       "web"]
     assert all(r[2] == "RUNNING" for r in got), out
     # One column width for everybody: every row's state starts at the same
     # place.
@@ -233,11 +240,11 @@ def test_fleet(fleet):
     doc = json.loads(out)
     assert sorted((d["host"], d["namespec"]) for d in doc) == sorted(
         (h, n) for h in (one, "bee")
-        for n in ("talk", "w:w_0", "w:w_1", "web")), doc
+        for n in ("cat", "talk", "w:w_0", "w:w_1", "web")), doc
     rc, out, _ = ctl(urls[:1], "--json", "avail")
     doc = json.loads(out)
-    assert [d["namespec"] for d in doc] == ["talk", "w:w_0", "w:w_1",
-                                            "web"], doc
+    assert [d["namespec"] for d in doc] == ["cat", "talk", "w:w_0",
+                                            "w:w_1", "web"], doc
     assert all(d["inuse"] is True and "host" not in d for d in doc), doc
 
     # ';' runs commands in turn, with several servers too.
@@ -269,42 +276,101 @@ def test_fleet(fleet):
     assert rc == 0
 
 
+OUT_LINE = re.compile(rb"^(\S+)/talk\s+\| line \d+ (/\S+)$")
+ERR_LINE = re.compile(rb"^(\S+)/talk \(stderr\)\s+\| err \d+$")
+
+
+def mtail_follow(urls, words, kinds, want, sandboxes, timeout=20):
+    """mtail over urls until each (kind, host) in want has more than 3
+    lines; every line must be whole and of one of kinds (name -> pattern,
+    the host in group 1), a stdout line naming its host's sandbox (but
+    for a stream's first line, which may be cut).  Then
+    ^C, which must end it with 0.  Returns the counts."""
+    argv = [CTL]
+    for u in urls:
+        argv += ["-s", u]
+    p = subprocess.Popen(argv + ["mtail"] + list(words),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL)
+    seen = {}
+    started = set()
+    buf = b""
+    deadline = time.monotonic() + timeout
+    os.set_blocking(p.stdout.fileno(), False)
+
+    def done():
+        return all(seen.get(k, 0) > 3 for k in want)
+    try:
+        while time.monotonic() < deadline and not done():
+            try:
+                chunk = os.read(p.stdout.fileno(), 65536)
+            except BlockingIOError:
+                chunk = None
+            if chunk == b"":
+                break
+            if not chunk:
+                time.sleep(0.05)
+                continue
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                if line.startswith(b"==> Press Ctrl-C"):
+                    continue
+                for kind, pat in kinds.items():
+                    m = pat.match(line)
+                    if m:
+                        break
+                # A stream starts 1600 bytes before the end of its log,
+                # as tail -f does: its first line may be the end of one.
+                label = line.split(b" | ", 1)[0].rstrip()
+                if not m and label not in started:
+                    started.add(label)
+                    continue
+                started.add(label)
+                assert m, line
+                host = m.group(1).decode()
+                if kind == "out":
+                    assert m.group(2).decode() == str(sandboxes[host]), line
+                seen[(kind, host)] = seen.get((kind, host), 0) + 1
+        assert done(), seen
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=10)
+        assert rc == 0, (rc, p.stderr.read())
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(5)
+        p.stdout.close()
+        p.stderr.close()
+    return seen
+
+
+def sandboxes(boxes):
+    return {"http": boxes["one"].tmp, "bee": boxes["two"].tmp}
+
+
 def test_mtail(fleet):
     boxes, urls, _ = fleet
-    one = "http"
-    p = subprocess.Popen([CTL, "-s", urls[0], "-s", urls[1], "mtail",
-                          "talk"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    seen = {}
-    buf = b""
-    deadline = time.monotonic() + 20
-    os.set_blocking(p.stdout.fileno(), False)
-    pat = re.compile(rb"^(\S+)/talk\s+\| line (\d+)$")
-    while time.monotonic() < deadline and not (
-            seen.get(one, 0) > 3 and seen.get("bee", 0) > 3):
-        try:
-            chunk = os.read(p.stdout.fileno(), 65536)
-        except BlockingIOError:
-            chunk = None
-        if chunk == b"":
-            break
-        if chunk:
-            buf += chunk
-            *done, buf = buf.split(b"\n")
-            for line in done:
-                m = pat.match(line)
-                if m:
-                    host = m.group(1).decode()
-                    seen[host] = seen.get(host, 0) + 1
-                else:
-                    assert line.startswith(b"==> Press Ctrl-C") or \
-                        pat.match(line), line
-        else:
-            time.sleep(0.05)
-    assert seen.get(one, 0) > 3 and seen.get("bee", 0) > 3, seen
-    p.send_signal(signal.SIGINT)
-    rc = p.wait(timeout=10)
-    assert rc == 0, (rc, p.stderr.read())
+    mtail_follow(urls[:2], ["talk"], {"out": OUT_LINE},
+                 {("out", "http"), ("out", "bee")}, sandboxes(boxes))
+
+
+def test_mtail_stderr(fleet):
+    """--stderr: only the stderr streams, labelled "(stderr)"; a stdout
+    line would match no pattern."""
+    boxes, urls, _ = fleet
+    mtail_follow(urls[:2], ["--stderr", "talk"], {"err": ERR_LINE},
+                 {("err", "http"), ("err", "bee")}, sandboxes(boxes))
+
+
+def test_mtail_both(fleet):
+    """--both: stdout and stderr of each process, each line whole after
+    its label."""
+    boxes, urls, _ = fleet
+    mtail_follow(urls[:2], ["--both", "bee/talk", "http/talk"],
+                 {"out": OUT_LINE, "err": ERR_LINE},
+                 {(k, h) for k in ("out", "err") for h in ("http", "bee")},
+                 sandboxes(boxes))
 
 
 def test_semicolons_in_shell(fleet):
@@ -315,7 +381,9 @@ def test_semicolons_in_shell(fleet):
     def shell(text):
         p = subprocess.run([CTL, "-s", urls[0]], input=text.encode(),
                            capture_output=True, timeout=60)
-        return p.stdout.decode()
+        # The status at start: a second may pass between the two shells.
+        return re.sub(r"uptime \d+:\d+:\d+", "uptime <T>",
+                      p.stdout.decode())
     one = shell("pid web; avail ;pid nope\n")
     three = shell("pid web\navail\npid nope\n")
     assert one.count("supervisor> ") == 2, one
@@ -357,6 +425,215 @@ def test_completion_offers_hosts(fleet):
     finally:
         os.close(fd)
         os.waitpid(pid, 0)
+
+
+# ---------------------------------------------------------------------------
+# The shell of several servers on a pty: streams and fg attach to one
+# server, reload and shutdown ask once, open returns to one server
+
+PROMPT = "supervisor> "
+
+
+def shell(boxes, urls, *args):
+    """fleetvisorctl's shell (or a one-shot command) on a pty that is its
+    controlling terminal, so that ^C typed is SIGINT."""
+    run = boxes["one"].run
+    env = run.env()
+    env["TERM"] = "xterm"
+    env["HOME"] = str(boxes["one"].tmp)
+    # The sandbox (the cwd) holds the daemon's supervisord.conf, which the
+    # config search would find: an empty [supervisorctl] instead.
+    conf = boxes["one"].tmp / "ctl-shell.conf"
+    conf.write_text("[supervisorctl]\n")
+    argv = [CTL, "-c", str(conf)]
+    for u in urls:
+        argv += ["-s", u]
+    return D.PtyProc(run, argv + list(args), env)
+
+
+def command(sh, line, timeout=15):
+    """Types line, waits for the next prompt; the text in between."""
+    sh.cut()
+    sh.send(line.encode() + b"\n")
+    assert sh.wait_prompt(PROMPT, timeout), (line, sh.segment())
+    return sh.segment()
+
+
+def interrupt(sh):
+    """^C ends a stream or fg and gives the prompt back."""
+    sh.cut()
+    sh.send(b"\x03")
+    assert sh.wait_prompt(PROMPT), ("no prompt after ^C", sh.segment())
+
+
+def test_follow_needs_one_server(fleet):
+    """Streams attach to one server: without a host they say how to name
+    it, HOST/NAME for a process, HOST/ for the main log."""
+    _, urls, _ = fleet
+    rc, out, _ = ctl(urls[:2], "tail", "-f", "talk")
+    assert out == "Error: tail follows one server; name it as " \
+        "HOST/NAME\n" and rc == 1, (rc, out)
+    rc, out, _ = ctl(urls[:2], "maintail", "-f")
+    assert out == "Error: maintail follows one server; name it as " \
+        "HOST/\n" and rc == 1, (rc, out)
+    rc, out, _ = ctl(urls[:2], "fg", "cat")
+    assert out == "Error: fg follows one server; name it as " \
+        "HOST/NAME\n" and rc == 1, (rc, out)
+
+
+def test_streams_in_shell(fleet):
+    """tail -f HOST/NAME, maintail -f HOST/ and fg HOST/NAME in the shell
+    of two servers: each shows that server's stream only, as a session of
+    that server alone would, and ^C returns to the prompt."""
+    boxes, urls, _ = fleet
+    two = boxes["two"]
+    sh = shell(boxes, urls[:2])
+    try:
+        assert sh.wait_prompt(PROMPT), sh.raw
+
+        # tail -f bee/talk: bee's talk, whose lines name bee's sandbox.
+        sh.cut()
+        sh.send(b"tail -f bee/talk\n")
+        assert sh.wait_for("==> Press Ctrl-C to exit <=="), sh.segment()
+        mine = re.compile(r"^line \d+ %s$" % re.escape(str(two.tmp)), re.M)
+        assert sh.pump(lambda p: len(mine.findall(p.segment())) >= 3, 15), \
+            sh.segment()
+        assert str(boxes["one"].tmp) not in sh.segment(), sh.segment()
+        interrupt(sh)
+
+        # tail -f HOST/NAME stderr.
+        sh.cut()
+        sh.send(b"tail -f bee/talk stderr\n")
+        assert sh.pump(lambda p: len(re.findall(
+            r"^err \d+$", p.segment(), re.M)) >= 3, 15), sh.segment()
+        interrupt(sh)
+
+        # maintail -f bee/: bee's main log, live (no cat was stopped
+        # before, on any server: the line can only be new, and bee's).
+        sh.cut()
+        sh.send(b"maintail -f bee/\n")
+        assert sh.wait_for("==> Press Ctrl-C to exit <=="), sh.segment()
+        assert sh.wait_for(" INFO "), sh.segment()      # the tail
+        two.rpc().supervisor.stopProcess("cat")
+        assert sh.wait_for("stopped: cat"), sh.segment()
+        interrupt(sh)
+        two.rpc().supervisor.startProcess("cat")
+
+        # fg bee/cat: what is typed goes to bee's cat, and its echo shows.
+        one_before = boxes["one"].rpc().supervisor.readProcessStdoutLog(
+            "cat", 0, 0)
+        sh.cut()
+        sh.send(b"fg bee/cat\n")
+        assert sh.wait_for("==> Press Ctrl-C to exit <=="), sh.segment()
+        sh.send(b"hello from fg\n")
+        H.wait_until(lambda: "hello from fg" in two.rpc().supervisor.
+                     readProcessStdoutLog("cat", 0, 0), 15,
+                     what="bee's cat to get the line")
+        # The terminal's echo and cat's: the line shows twice.
+        assert sh.pump(lambda p: p.segment().count("hello from fg") >= 2,
+                       15), sh.segment()
+        interrupt(sh)
+        assert boxes["one"].rpc().supervisor.readProcessStdoutLog(
+            "cat", 0, 0) == one_before
+
+        # Without a host, still one line of advice, and the shell goes on.
+        out = command(sh, "maintail -f")
+        assert "Error: maintail follows one server; name it as HOST/" \
+            in out, out
+        out = command(sh, "fg nohost/cat")
+        assert "nohost: ERROR (no such host)" in out, out
+        sh.send(b"quit\n")
+        assert sh.wait_exit() == 0
+    finally:
+        sh.close()
+
+
+def test_open_returns_to_one_server(fleet):
+    """open URL leaves the several servers: what follows is the session of
+    that one server, 4.2.5's output without a host column."""
+    boxes, urls, _ = fleet
+    uptime = re.compile(r"uptime \d+:\d+:\d+")
+
+    def same(a, b):
+        return uptime.sub("uptime <T>", a) == uptime.sub("uptime <T>", b)
+
+    # One-shot: open prints the status of the server it opens.
+    rc1, alone, _ = ctl(urls[1:2], "status")
+    rc2, out, _ = ctl(urls[:2], "open", urls[1])
+    assert same(out, alone) and rc2 == 0 and rc1 == 0, (out, alone)
+
+    # In the shell: the commands after open go to that server alone.
+    sh = shell(boxes, urls[:2])
+    try:
+        assert sh.wait_prompt(PROMPT), sh.raw
+        out = command(sh, "pid")
+        assert re.search(r"^http\s+\d+$", out, re.M) and \
+            re.search(r"^bee\s+\d+$", out, re.M), out
+        out = command(sh, "open %s" % urls[1])
+        assert re.search(r"^web\s+RUNNING\s+pid \d+", out, re.M), out
+        assert not re.search(r"^(http|bee)\s", out, re.M), out
+        out = command(sh, "pid")
+        pid = boxes["two"].rpc().supervisor.getPID()
+        assert re.search(r"^%d$" % pid, out, re.M), (out, pid)
+        out = command(sh, "status web")
+        assert re.search(r"^web\s+RUNNING", out, re.M), out
+        assert "bee" not in out and "http" not in out, out
+        sh.send(b"quit\n")
+        assert sh.wait_exit() == 0
+    finally:
+        sh.close()
+
+
+def test_reload_shutdown_confirm(fleet):
+    """reload and shutdown ask once for all the servers in the shell; N
+    leaves every daemon alone, y restarts them all, each reported after
+    its name."""
+    boxes, urls, _ = fleet
+    one, two = boxes["one"], boxes["two"]
+    pids = {b: b.rpc().supervisor.getPID() for b in (one, two)}
+    talk = {b: b.rpc().supervisor.getProcessInfo("talk")["pid"]
+            for b in (one, two)}
+    sh = shell(boxes, urls[:2])
+    try:
+        assert sh.wait_prompt(PROMPT), sh.raw
+        for cmd, verb in (("reload", "restart"), ("shutdown", "shut down")):
+            sh.cut()
+            sh.send(cmd.encode() + b"\n")
+            q = "Really %s 2 remote supervisord processes y/N? " % verb
+            assert sh.pump(lambda p: p.segment().endswith(q), 15), \
+                sh.segment()
+            # One question for both servers, not one each.
+            assert sh.segment().count("Really") == 1, sh.segment()
+            sh.send(b"n\n")
+            assert sh.wait_prompt(PROMPT), sh.segment()
+            assert "Really" not in sh.segment().split(q, 1)[1], \
+                sh.segment()
+        for b in (one, two):
+            assert b.rpc().supervisor.getState()["statename"] == "RUNNING"
+            assert b.rpc().supervisor.getProcessInfo("talk")["pid"] == \
+                talk[b]
+
+        sh.cut()
+        sh.send(b"reload\n")
+        assert sh.wait_for("y/N? "), sh.segment()
+        sh.send(b"y\n")
+        assert sh.wait_prompt(PROMPT, 30), sh.segment()
+        out = sh.segment()
+        assert re.search(r"^http\s+Restarted supervisord\r?$", out, re.M) \
+            and re.search(r"^bee\s+Restarted supervisord\r?$", out, re.M), \
+            out
+        sh.send(b"quit\n")
+        assert sh.wait_exit() == 0
+    finally:
+        sh.close()
+    # Both restarted in place (same pid, new children); the fixture's
+    # programs run again for whatever comes next.
+    for b in (one, two):
+        b.wait_rpc(30)
+        b.wait_states({"web": "RUNNING", "talk": "RUNNING", "cat": "RUNNING"},
+                      30)
+        assert b.rpc().supervisor.getPID() == pids[b]
+        assert b.rpc().supervisor.getProcessInfo("talk")["pid"] != talk[b]
 
 
 # ---------------------------------------------------------------------------

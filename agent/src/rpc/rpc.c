@@ -30,6 +30,13 @@
  * signalAllProcesses checks only after signalling (its handler does it).
  */
 const struct rpc_method rpc_methods[] = {
+	/* Any state: the counts matter most while stopping. */
+	{ "fleetvisor.getEventPoolStats", rpc_get_event_pool_stats, 0, 0,
+	    RPC_F_UNLISTED, "array",
+	    "getEventPoolStats(): one struct {name, buffer_size, buffered, "
+	    "dropped, accepted} per event listener pool, by name: accepted "
+	    "counts the events it numbered, dropped those its full buffer "
+	    "discarded. fleetvisord only: 4.2.5 has no such method." },
 	/* Any state, as SIGUSR2 is. */
 	{ "fleetvisor.reopenLogs", rpc_reopen_logs, 0, 0, RPC_F_UNLISTED,
 	    "boolean",

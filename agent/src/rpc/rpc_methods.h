@@ -74,6 +74,9 @@ rpc_method_fn rpc_get_api_version, rpc_get_supervisor_version,
 rpc_method_fn rpc_reload_config, rpc_add_process_group,
     rpc_remove_process_group, rpc_get_all_config_info;
 
+/* rpc_events.c: the event-listener pools (fleetvisor.getEventPoolStats). */
+rpc_method_fn rpc_get_event_pool_stats;
+
 /* rpc_system.c: the system namespace. */
 rpc_method_fn rpc_list_methods, rpc_method_help, rpc_method_signature,
     rpc_multicall;
