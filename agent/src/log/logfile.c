@@ -43,6 +43,7 @@
 #define LOGFILE_RETRY_MIN   10 /* ms before retrying a full pipe */
 #define LOGFILE_RETRY_MAX   1000 /* ... doubling up to this */
 #define LOGFILE_SHRINK      (256 * 1024) /* free idle buffers above this */
+#define LOGFILE_SHRINK_MS   1000 /* ... once idle this long */
 #define LOGFILE_REPORTS_MAX 4096 /* bytes of queued report text */
 #define LOGFILE_OPEN_FLAGS \
 	(O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK)
@@ -151,8 +152,9 @@ struct logfile {
 	bool closing;
 	bool fd_closed;
 	bool finishing; /* the timer is closing; lf goes in its callback */
+	bool shrink_due; /* big buffers kept: free them at shrink_at */
 	unsigned retry_ms;
-	uint64_t retry_at, close_deadline;
+	uint64_t retry_at, close_deadline, shrink_at;
 	uint64_t next_report[LOGFILE_REP_N]; /* earliest time for each */
 	uint64_t unreported; /* dropped bytes not reported yet */
 	int unreported_err;
@@ -196,10 +198,25 @@ logfile_now_ms(void)
 
 /* Queues. */
 
+/* logfile_q_clear empties q and keeps its memory for the next batch. */
+static void
+logfile_q_clear(struct logfile_q *q)
+{
+	q->len = q->nrec = q->ngap = 0;
+}
+
+/* logfile_q_big: would logfile_q_reset free memory of q? */
+static bool
+logfile_q_big(const struct logfile_q *q)
+{
+	return q->cap > LOGFILE_SHRINK || q->reccap > 1024;
+}
+
+/* logfile_q_reset empties q and gives big buffers back. */
 static void
 logfile_q_reset(struct logfile_q *q)
 {
-	q->len = q->nrec = q->ngap = 0;
+	logfile_q_clear(q);
 	if (q->cap > LOGFILE_SHRINK) {
 		free(q->data);
 		q->data = NULL;
@@ -950,6 +967,9 @@ logfile_arm(struct logfile *lf)
 	    lf->next_report[LOGFILE_REP_DROP] < when) {
 		when = lf->next_report[LOGFILE_REP_DROP];
 	}
+	if (lf->shrink_due && lf->shrink_at < when) {
+		when = lf->shrink_at;
+	}
 	if (when == UINT64_MAX) {
 		uv_timer_stop(&lf->timer);
 		return;
@@ -1014,7 +1034,18 @@ logfile_consume(struct logfile *lf)
 	if (j->off < lf->inflight.len || j->gap < lf->inflight.ngap) {
 		logfile_q_requeue(lf);
 	} else {
-		logfile_q_reset(&lf->inflight);
+		/*
+		 * Keep the buffer while the log is busy: freeing it after
+		 * every batch and growing the next one again costs fresh
+		 * pages (faults and zeroing) per batch of a busy log. Big
+		 * buffers go once the log has been idle LOGFILE_SHRINK_MS.
+		 */
+		logfile_q_clear(&lf->inflight);
+		if (logfile_q_big(&lf->inflight) ||
+		    logfile_q_big(&lf->pending)) {
+			lf->shrink_due = true;
+			lf->shrink_at = now + LOGFILE_SHRINK_MS;
+		}
 	}
 	if (j->again) {
 		lf->retry_ms = j->written > 0 || lf->retry_ms == 0
@@ -1183,6 +1214,23 @@ logfile_finish(struct logfile *lf)
 	uv_close((uv_handle_t *)&lf->timer, logfile_on_timer_closed);
 }
 
+/* logfile_shrink frees the buffers of a log idle since shrink_at. */
+static void
+logfile_shrink(struct logfile *lf, uint64_t now)
+{
+	if (!lf->shrink_due || now < lf->shrink_at) {
+		return;
+	}
+	if (lf->busy || lf->in_sync || lf->pending.len > 0 ||
+	    lf->pending.ngap > 0) {
+		lf->shrink_at = now + LOGFILE_SHRINK_MS; /* not idle yet */
+		return;
+	}
+	lf->shrink_due = false;
+	logfile_q_reset(&lf->inflight);
+	logfile_q_reset(&lf->pending);
+}
+
 /* logfile_kick starts a batch if there is work and nothing in the way. */
 static void
 logfile_kick(struct logfile *lf)
@@ -1248,6 +1296,7 @@ logfile_on_timer(uv_timer_t *t)
 	if (lf->waiting && now >= lf->retry_at) {
 		lf->waiting = false;
 	}
+	logfile_shrink(lf, now);
 	logfile_report_drops(lf, now);
 	logfile_kick(lf);
 	logfile_arm(lf);

@@ -5,6 +5,17 @@
  * module owns the pipe handles of a process; it never blocks on a pipe and
  * never discards a byte: when a log falls behind, it stops reading (the
  * child then blocks on its own write), and at exit it drains what is left.
+ *
+ * Reads are coalesced: a read that finds only a little (a program writing
+ * line by line) means the pipe is read again only PROC_GATHER_MS later, in
+ * big reads of what gathered meanwhile, instead of once per write. Waking
+ * per write costs a read, a hand-off to the log writer and a context
+ * switch for every line, and steals the writer's CPU. A pipe that fills
+ * in that time is enlarged so the writer does not block while we wait.
+ * The delay bounds how late output can be seen (tail -f, PROCESS_LOG,
+ * capture); an event listener's stdout, its protocol, is never delayed;
+ * a dead child's output is drained at once; a quiet pipe goes back to
+ * waiting for readability, so idle programs cost nothing.
  */
 #include "process/proc_io.h"
 
@@ -31,8 +42,14 @@
 
 struct proc_pipe {
 	uv_pipe_t h;
+	uv_timer_t *gather; /* armed while bytes gather; made when first used */
 	struct proc *proc; /* borrowed: outlives its pipes */
 	struct proc_chan *chan; /* NULL once detached */
+	int closing; /* handles whose close callback is still due */
+	int size; /* the pipe's size; 0: not asked yet, -1: unknown */
+	int size0; /* its size before we enlarged it; 0: not enlarged */
+	bool gathering; /* not reading: the gather timer is armed */
+	bool grow_tried; /* enlarging was tried in this busy spell */
 };
 
 struct proc_chan_state {
@@ -40,6 +57,8 @@ struct proc_chan_state {
 };
 
 static void proc_io_start_reading(struct proc_chan *c);
+static void proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void proc_io_on_gather(uv_timer_t *t);
 
 void
 proc_io_chan_init(struct proc_chan *c, struct proc *p,
@@ -302,12 +321,19 @@ proc_io_finish(struct proc_chan *c)
 	capture_finish(&c->state->cap, proc_io_on_piece, c);
 }
 
+/* The handles of a pipe share pp: it goes with the last close. */
 static void
 proc_io_on_close(uv_handle_t *h)
 {
 	struct proc_pipe *pp = h->data;
 	struct proc *p = pp->proc;
 
+	if (h != (uv_handle_t *)&pp->h) {
+		free(h); /* the gather timer */
+	}
+	if (--pp->closing > 0) {
+		return;
+	}
 	free(pp);
 	proc_handle_closed(p);
 }
@@ -323,6 +349,12 @@ proc_io_chan_stop(struct proc_chan *c)
 	proc_io_finish(c);
 	c->pipe = NULL;
 	pp->chan = NULL;
+	pp->gathering = false;
+	pp->closing = 1;
+	if (pp->gather != NULL) {
+		pp->closing++;
+		uv_close((uv_handle_t *)pp->gather, proc_io_on_close);
+	}
 	uv_close((uv_handle_t *)&pp->h, proc_io_on_close);
 }
 
@@ -342,6 +374,135 @@ proc_io_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init(c->rbuf, PROC_READ_CHUNK);
 }
 
+/* Whether c's pipe may be read late: not a listener's protocol channel. */
+static bool
+proc_io_may_gather(const struct proc_chan *c)
+{
+	return !(c->channel == EVBUS_STDOUT && c->proc->listener != NULL);
+}
+
+/*
+ * proc_io_gather_later stops reading pp and reads it again after delay.
+ * The timer is made the first time: most pipes (idle programs) never
+ * need one.
+ */
+static void
+proc_io_gather_later(struct proc_pipe *pp, uint64_t delay)
+{
+	if (pp->gather == NULL) {
+		pp->gather = fv_xmalloc(sizeof(*pp->gather));
+		uv_timer_init(pp->proc->sv->loop, pp->gather);
+		pp->gather->data = pp;
+	}
+	if (!pp->gathering) {
+		uv_read_stop((uv_stream_t *)&pp->h);
+		pp->gathering = true;
+	}
+	uv_timer_start(pp->gather, proc_io_on_gather, delay, 0);
+}
+
+/*
+ * proc_io_grow enlarges a pipe that filled half its size within one
+ * gather delay: at that rate the writer would soon block on it while we
+ * wait. Only such hot pipes, since the size counts towards the user's
+ * pipe-user-pages-soft, past which the kernel gives new pipes one page;
+ * a refusal (EPERM past the limits) only means smaller reads.
+ */
+static void
+proc_io_grow(struct proc_pipe *pp, int fd, size_t gathered)
+{
+	int rv;
+
+	if (pp->size == 0) {
+		pp->size = fcntl(fd, F_GETPIPE_SZ);
+	}
+	if (pp->grow_tried || pp->size <= 0 || pp->size >= PROC_PIPE_BIG ||
+	    gathered < (size_t)pp->size / 2) {
+		return;
+	}
+	pp->grow_tried = true;
+	if ((rv = fcntl(fd, F_SETPIPE_SZ, PROC_PIPE_BIG)) > 0) {
+		pp->size0 = pp->size;
+		pp->size = rv;
+	}
+}
+
+/* proc_io_shrink gives a quiet pipe its old size (and pages) back. An
+ * EBUSY (bytes arrived meanwhile) leaves it big until the next time. */
+static void
+proc_io_shrink(struct proc_pipe *pp, int fd)
+{
+	int rv;
+
+	pp->grow_tried = false;
+	if (pp->size0 > 0 && (rv = fcntl(fd, F_SETPIPE_SZ, pp->size0)) > 0) {
+		pp->size = rv;
+		pp->size0 = 0;
+	}
+}
+
+/*
+ * The gather delay is over: read what gathered, in big reads, until a
+ * read comes back short. A pipe that had something is looked at again
+ * after the next delay; an empty one is watched for readability again,
+ * and so is one we could not empty (the writer is faster than the delay:
+ * libuv reads it at once, and a short read starts gathering again).
+ */
+static void
+proc_io_on_gather(uv_timer_t *t)
+{
+	struct proc_pipe *pp = t->data;
+	struct proc_chan *c = pp->chan;
+	size_t total = 0;
+	bool full = false;
+	uv_os_fd_t fd;
+
+	pp->gathering = false;
+	if (c == NULL || c->paused ||
+	    uv_fileno((uv_handle_t *)&pp->h, &fd) != 0) {
+		return;
+	}
+	if (c->rbuf == NULL) {
+		c->rbuf = fv_xmalloc(PROC_READ_CHUNK);
+	}
+	for (int i = 0; i < PROC_GATHER_CHUNKS; i++) {
+		ssize_t n = read(fd, c->rbuf, PROC_READ_CHUNK);
+
+		if (n < 0 && errno == EINTR) {
+			i--;
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN) {
+			break;
+		}
+		if (n <= 0) {
+			/* EOF or an error: as proc_io_on_read. */
+			proc_io_chan_stop(c);
+			return;
+		}
+		total += (size_t)n;
+		proc_io_output(c, c->rbuf, (size_t)n);
+		if (c->pipe != pp || c->paused) {
+			return; /* stopped, or the log asked us to wait */
+		}
+		full = (size_t)n == PROC_READ_CHUNK;
+		if (!full) {
+			break;
+		}
+	}
+	if (total == 0) {
+		proc_io_shrink(pp, fd);
+		proc_io_start_reading(c);
+		return;
+	}
+	proc_io_grow(pp, fd, total);
+	if (full) {
+		proc_io_start_reading(c);
+		return;
+	}
+	proc_io_gather_later(pp, PROC_GATHER_MS);
+}
+
 static void
 proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
@@ -353,6 +514,12 @@ proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread > 0) {
 		proc_io_output(c, buf->base, (size_t)nread);
+		/* A small read: the writer writes little at a time. */
+		if (c->pipe == pp && !c->paused &&
+		    (size_t)nread < PROC_GATHER_SMALL &&
+		    proc_io_may_gather(c)) {
+			proc_io_gather_later(pp, PROC_GATHER_MS);
+		}
 		return;
 	}
 	if (nread < 0) {
@@ -365,7 +532,7 @@ proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void
 proc_io_start_reading(struct proc_chan *c)
 {
-	if (c->pipe != NULL && !c->paused) {
+	if (c->pipe != NULL && !c->paused && !c->pipe->gathering) {
 		uv_read_start((uv_stream_t *)&c->pipe->h, proc_io_on_alloc,
 		    proc_io_on_read);
 	}
@@ -383,6 +550,10 @@ proc_io_on_pressure(void *arg, bool paused)
 	}
 	if (paused) {
 		uv_read_stop((uv_stream_t *)&c->pipe->h);
+		if (c->pipe->gather != NULL) {
+			uv_timer_stop(c->pipe->gather);
+		}
+		c->pipe->gathering = false;
 	} else {
 		proc_io_start_reading(c);
 	}

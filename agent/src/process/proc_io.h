@@ -12,6 +12,18 @@
 /* The read chunk: 4.2.5 reads 128 KiB at a time. */
 #define PROC_READ_CHUNK (128 * 1024)
 
+/*
+ * Read coalescing (see proc_io.c): a read of less than PROC_GATHER_SMALL
+ * bytes makes us wait PROC_GATHER_MS before reading that pipe again, then
+ * read up to PROC_GATHER_CHUNKS chunks; a pipe that took half its size in
+ * that time is enlarged to PROC_PIPE_BIG bytes (the default pipe-max-size,
+ * what an unprivileged user may ask for) while it stays busy.
+ */
+#define PROC_GATHER_MS     1
+#define PROC_GATHER_SMALL  (PROC_READ_CHUNK / 4)
+#define PROC_GATHER_CHUNKS 16
+#define PROC_PIPE_BIG      (1024 * 1024)
+
 /* The descriptors of one spawn; -1 where unused. */
 struct proc_io_fds {
 	int child_in, child_out, child_err;

@@ -1300,6 +1300,48 @@ test_logfile_bad_opts(void **state)
 
 #define FX_TEST(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 
+/*
+ * test_logfile_busy_then_idle: a busy log keeps its big buffers from one
+ * batch to the next and gives them back once idle. Neither shows in the
+ * bytes: every batch lands whole and in order, before and after the
+ * shrink, and the one-shot shrink timer never keeps a loop alive.
+ */
+static void
+test_logfile_busy_then_idle(void **state)
+{
+	struct fx *fx = *state;
+	struct logfile_opts o = fx_opts(fx, 0, 0);
+	struct logfile *lf;
+	const size_t batch = 300 * 1024;
+	struct fv_buf want;
+	char *chunk = fv_xmalloc(batch);
+	uint64_t t0;
+
+	o.highwater = 4 * batch;
+	lf = fx_open(fx, &o);
+	fv_buf_init(&want, SIZE_MAX / 2);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 8; i++) {
+			memset(chunk, 'a' + (round * 8 + i) % 26, batch);
+			chunk[batch - 1] = '\n';
+			logfile_write(lf, chunk, batch);
+			assert_int_equal(fv_buf_append(&want, chunk, batch), 0);
+			fx_drain(fx, lf);
+		}
+		/* Idle: only the shrink is due, which holds no loop. */
+		t0 = uv_hrtime();
+		uv_run(&fx->loop, UV_RUN_DEFAULT);
+		assert_true(uv_hrtime() - t0 < 500000000ULL);
+		/* Let it happen; the next round grows the buffers again. */
+		fx_spin(fx, 1200);
+	}
+	assert_int_equal(logfile_flush_sync(lf), 0);
+	assert_file(fx->path, want.data, want.len);
+	fx_close(fx, lf);
+	fv_buf_fini(&want);
+	free(chunk);
+}
+
 /* What a logfile_when_written callback saw. */
 struct ww {
 	struct fx *fx;
@@ -1384,6 +1426,7 @@ main(void)
 		FX_TEST(test_logfile_deleted_cannot_reopen),
 		FX_TEST(test_logfile_reopen),
 		FX_TEST(test_logfile_when_written),
+		FX_TEST(test_logfile_busy_then_idle),
 		FX_TEST(test_logfile_enospc),
 		FX_TEST(test_logfile_efbig_resumes),
 		FX_TEST(test_logfile_rotation_blocked),
