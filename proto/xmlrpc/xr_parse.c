@@ -46,6 +46,13 @@
 #define XR_QUOTE_MAX 32
 /* The most bytes of a libxml2 message (which may quote names) kept. */
 #define XR_XMLMSG_MAX 120
+/* A kept parser context is dropped once its dictionary (the names of every
+ * element parsed with it, which a peer chooses) holds more than this. */
+#define XR_DICT_KEEP_MAX 4096
+
+struct xr_parser {
+	xmlParserCtxt *ctxt; /* owned; NULL until the first request */
+};
 
 const struct xr_limits xr_limits_request = {
 	.max_body = 1u << 20,
@@ -740,11 +747,13 @@ xr_on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
 }
 
 /*
- * xr_read checks the size of the body and has libxml2 parse it; on success
- * *docp is the caller's to xmlFreeDoc.
+ * xr_read checks the size of the body and has libxml2 parse it, with p's
+ * context when p is not NULL; on success *docp is the caller's to
+ * xmlFreeDoc.
  */
 static int
-xr_read(struct xr_pctx *c, const char *body, size_t len, xmlDoc **docp)
+xr_read(struct xr_pctx *c, struct xr_parser *p, const char *body, size_t len,
+    xmlDoc **docp)
 {
 	const xmlError *e;
 	xmlParserCtxt *ctxt;
@@ -759,7 +768,9 @@ xr_read(struct xr_pctx *c, const char *body, size_t len, xmlDoc **docp)
 		    c->lim->max_body);
 	}
 	xmlInitParser();
-	if ((ctxt = xmlNewParserCtxt()) == NULL) {
+	if (p != NULL && p->ctxt != NULL) {
+		ctxt = p->ctxt; /* xmlCtxtReadMemory resets it first */
+	} else if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		c->perr = XR_PERR_XML;
 		return fv_diagf(c->d, -ENOMEM, "libxml2: out of memory");
 	}
@@ -795,8 +806,32 @@ xr_read(struct xr_pctx *c, const char *body, size_t len, xmlDoc **docp)
 	} else {
 		*docp = doc;
 	}
-	xmlFreeParserCtxt(ctxt);
+	ctxt->_private = NULL;
+	if (p != NULL && xmlDictSize(ctxt->dict) <= XR_DICT_KEEP_MAX) {
+		p->ctxt = ctxt;
+	} else {
+		if (p != NULL) {
+			p->ctxt = NULL;
+		}
+		xmlFreeParserCtxt(ctxt);
+	}
 	return rv;
+}
+
+struct xr_parser *
+xr_parser_new(void)
+{
+	return fv_xcalloc(1, sizeof(struct xr_parser));
+}
+
+void
+xr_parser_free(struct xr_parser *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	xmlFreeParserCtxt(p->ctxt);
+	free(p);
 }
 
 /* xr_root returns the root element of doc if it is called name. */
@@ -895,8 +930,8 @@ xr_parse_call(struct xr_pctx *c, xmlDoc *doc, struct xr_request *out)
 }
 
 int
-xr_request_parse_with(const char *body, size_t len, const struct xr_limits *lim,
-    struct xr_request *out, struct fv_diag *d)
+xr_parser_request(struct xr_parser *p, const char *body, size_t len,
+    const struct xr_limits *lim, struct xr_request *out, struct fv_diag *d)
 {
 	struct xr_pctx c;
 	xmlDoc *doc;
@@ -905,7 +940,7 @@ xr_request_parse_with(const char *body, size_t len, const struct xr_limits *lim,
 	xr_pctx_init(&c, lim, d);
 	out->method = NULL;
 	out->params = NULL;
-	if ((rv = xr_read(&c, body, len, &doc)) == 0) {
+	if ((rv = xr_read(&c, p, body, len, &doc)) == 0) {
 		rv = xr_parse_call(&c, doc, out);
 		xmlFreeDoc(doc);
 	}
@@ -914,6 +949,13 @@ xr_request_parse_with(const char *body, size_t len, const struct xr_limits *lim,
 	}
 	out->perr = c.perr;
 	return rv;
+}
+
+int
+xr_request_parse_with(const char *body, size_t len, const struct xr_limits *lim,
+    struct xr_request *out, struct fv_diag *d)
+{
+	return xr_parser_request(NULL, body, len, lim, out, d);
 }
 
 int
@@ -999,7 +1041,7 @@ xr_response_parse_with(const char *body, size_t len,
 
 	xr_pctx_init(&c, lim, d);
 	memset(out, 0, sizeof(*out));
-	if ((rv = xr_read(&c, body, len, &doc)) == 0) {
+	if ((rv = xr_read(&c, NULL, body, len, &doc)) == 0) {
 		rv = xr_parse_reply(&c, doc, out);
 		xmlFreeDoc(doc);
 	}

@@ -38,6 +38,7 @@ enum {
 struct xr_value {
 	enum xr_type type;
 	unsigned flags; /* XR_VF_* */
+	struct xr_memo *memo; /* a reference, or NULL: see xr_memo_attach */
 	union {
 		int32_t i;
 		bool b;
@@ -61,6 +62,19 @@ struct xr_value {
 		} st;
 	} u;
 };
+
+struct xr_memo {
+	size_t refs;
+	struct xr_value *value; /* owned: the value the bytes encode */
+	/* Nested containers in value (0 for a scalar): the writer may use
+	 * the bytes only where the value would not pass the depth limit. */
+	size_t height;
+	size_t len;
+	char bytes[]; /* len bytes, then a NUL */
+};
+
+/* xr_memo_drop releases v's memo, if any: v is about to change. */
+void xr_memo_drop(struct xr_value *v);
 
 /* xr_bytes_new_take makes a string or base64 value that owns p[0..n]. */
 struct xr_value *xr_bytes_new_take(enum xr_type t, char *p, size_t n);

@@ -187,6 +187,7 @@ xr_value_free(struct xr_value *v)
 	if (v == NULL) {
 		return;
 	}
+	xr_memo_free(v->memo);
 	switch (v->type) {
 	case XR_STRING:
 	case XR_BASE64:
@@ -202,7 +203,18 @@ xr_value_free(struct xr_value *v)
 		break;
 	case XR_STRUCT:
 		for (size_t i = 0; i < v->u.st.n; i++) {
+			const struct xr_value *c = v->u.st.m[i].value;
+
 			free(v->u.st.m[i].name_owned);
+			/* The members of xr_struct_new_fields own nothing:
+			 * skip the call for each (getAllProcessInfo frees
+			 * thousands of them). */
+			if (c != NULL && (c->flags & XR_VF_EMBEDDED) != 0 &&
+			    c->memo == NULL &&
+			    (c->type == XR_INT || c->type == XR_BOOL ||
+			        (c->flags & XR_VF_BYTES_SHARED) != 0)) {
+				continue;
+			}
 			xr_value_free(v->u.st.m[i].value);
 		}
 		if ((v->flags & XR_VF_ITEMS_SHARED) == 0) {
@@ -271,8 +283,41 @@ xr_struct_reserve(struct xr_value *s, size_t n)
 }
 
 void
+xr_memo_free(struct xr_memo *m)
+{
+	if (m == NULL || --m->refs > 0) {
+		return;
+	}
+	xr_value_free(m->value);
+	free(m);
+}
+
+void
+xr_memo_drop(struct xr_value *v)
+{
+	xr_memo_free(v->memo);
+	v->memo = NULL;
+}
+
+bool
+xr_memo_attach(struct xr_memo *m, struct xr_value *v)
+{
+	if (m == NULL || v->memo == m) {
+		return m != NULL;
+	}
+	if (!xr_value_equal(m->value, v)) {
+		return false;
+	}
+	xr_memo_drop(v);
+	m->refs++;
+	v->memo = m;
+	return true;
+}
+
+void
 xr_array_add_take(struct xr_value *a, struct xr_value *v)
 {
+	xr_memo_drop(a);
 	xr_array_reserve(a, 1);
 	a->u.arr.v[a->u.arr.n++] = v;
 }
@@ -283,6 +328,7 @@ xr_struct_push(
 {
 	struct xr_member *m;
 
+	xr_memo_drop(s);
 	xr_struct_reserve(s, 1);
 	m = &s->u.st.m[s->u.st.n++];
 	m->name = name;
@@ -308,6 +354,7 @@ xr_struct_set_take(struct xr_value *s, const char *name, struct xr_value *v)
 {
 	for (size_t i = 0; i < s->u.st.n; i++) {
 		if (strcmp(s->u.st.m[i].name, name) == 0) {
+			xr_memo_drop(s);
 			xr_value_free(s->u.st.m[i].value);
 			s->u.st.m[i].value = v;
 			return;
@@ -406,7 +453,11 @@ xr_value_equal(const struct xr_value *a, const struct xr_value *b)
 			return false;
 		}
 		for (size_t i = 0; i < a->u.st.n; i++) {
-			if (strcmp(a->u.st.m[i].name, b->u.st.m[i].name) != 0 ||
+			const char *an = a->u.st.m[i].name;
+			const char *bn = b->u.st.m[i].name;
+
+			/* Literal names are usually the same pointer. */
+			if ((an != bn && strcmp(an, bn) != 0) ||
 			    !xr_value_equal(
 			        a->u.st.m[i].value, b->u.st.m[i].value)) {
 				return false;

@@ -104,6 +104,29 @@ struct xr_value *xr_value_dup(const struct xr_value *v);
  */
 bool xr_value_equal(const struct xr_value *a, const struct xr_value *b);
 
+/*
+ * An encoding memo: the bytes the writers produce for a value, kept with
+ * a copy of that value, for answers rebuilt often with the same content
+ * (a process's info between two seconds or two changes). Attached to an
+ * equal value, it makes the writers copy those bytes instead of encoding
+ * the value again. Reference counted: the keeper holds one reference and
+ * every value it is attached to another, so either may go first.
+ */
+struct xr_memo;
+
+/* xr_memo_new encodes a copy of v; NULL when v cannot be encoded or its
+ * encoding would be over a MiB. */
+struct xr_memo *xr_memo_new(const struct xr_value *v);
+/* xr_memo_free drops the caller's reference; NULL is a no-op. */
+void xr_memo_free(struct xr_memo *m);
+/*
+ * xr_memo_attach gives v a reference to m when v equals m's value
+ * (xr_value_equal) and tells whether it did. Any later change to v
+ * through the functions below drops it again, so the bytes always stay
+ * those of v.
+ */
+bool xr_memo_attach(struct xr_memo *m, struct xr_value *v);
+
 /* xr_array_add_take appends v to array a, taking ownership of v. */
 void xr_array_add_take(struct xr_value *a, struct xr_value *v);
 /*

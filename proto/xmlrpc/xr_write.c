@@ -6,9 +6,12 @@
  * policy of xr_escape (xr_codec.h) is the one deliberate difference, for
  * the bytes 4.2.5 cannot send correctly.
  *
- * This module never allocates outside the caller's fv_buf, so the buffer's
+ * The writers never allocate outside the caller's fv_buf, so the buffer's
  * cap bounds everything; on any error the buffer is put back as it was.
- * It never reads a value it does not own: the tree is borrowed.
+ * They never change a value they are given: the tree is borrowed. A value
+ * with an encoding memo attached (xr_memo_attach) is written as the memo's
+ * bytes, which are its own encoding; xr_memo_new, here as it encodes,
+ * allocates the memo it returns.
  */
 #include <locale.h>
 #include <math.h>
@@ -17,8 +20,12 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/xalloc.h"
 #include "proto/xmlrpc/xr_codec.h"
 #include "proto/xmlrpc/xr_private.h"
+
+/* The largest encoding an xr_memo keeps. */
+#define XR_MEMO_MAX (1024 * 1024)
 
 /* The UTF-8 encoding of U+FFFD REPLACEMENT CHARACTER. */
 #define XR_REPLACEMENT "\xef\xbf\xbd"
@@ -457,6 +464,10 @@ xr_write_value(struct fv_buf *b, const struct xr_value *v, size_t depth)
 {
 	int rv = 0;
 
+	/* The same bytes, unless this deeper position would be refused. */
+	if (v->memo != NULL && depth + v->memo->height <= XR_MAX_DEPTH_HARD) {
+		return xr_put(b, v->memo->bytes, v->memo->len);
+	}
 	switch (v->type) {
 	case XR_INT:
 		return xr_write_int(b, v->u.i);
@@ -540,6 +551,9 @@ xr_size_hint(const struct xr_value *v, size_t depth)
 {
 	size_t n = 0;
 
+	if (v->memo != NULL) {
+		return v->memo->len;
+	}
 	switch (v->type) {
 	case XR_INT:
 		return 38;
@@ -605,6 +619,54 @@ xr_value_write(struct fv_buf *b, const struct xr_value *v)
 
 	xr_write_reserve(b, v, 0);
 	return xr_write_undo(b, len, xr_write_value(b, v, 0));
+}
+
+/* xr_height counts the nested containers of v, within the writer's limit. */
+static size_t
+xr_height(const struct xr_value *v, size_t depth)
+{
+	size_t h = 0, k;
+
+	if (depth >= XR_MAX_DEPTH_HARD) {
+		return 0;
+	}
+	if (v->type == XR_ARRAY) {
+		for (size_t i = 0; i < v->u.arr.n; i++) {
+			k = xr_height(v->u.arr.v[i], depth + 1);
+			h = k > h ? k : h;
+		}
+		return h + 1;
+	}
+	if (v->type == XR_STRUCT) {
+		for (size_t i = 0; i < v->u.st.n; i++) {
+			k = xr_height(v->u.st.m[i].value, depth + 1);
+			h = k > h ? k : h;
+		}
+		return h + 1;
+	}
+	return 0;
+}
+
+struct xr_memo *
+xr_memo_new(const struct xr_value *v)
+{
+	struct xr_memo *m;
+	struct fv_buf b;
+
+	fv_buf_init(&b, XR_MEMO_MAX);
+	if (xr_value_write(&b, v) != 0) {
+		fv_buf_fini(&b);
+		return NULL;
+	}
+	m = fv_xmalloc(sizeof(*m) + b.len + 1);
+	m->refs = 1;
+	m->value = xr_value_dup(v);
+	m->height = xr_height(v, 0);
+	m->len = b.len;
+	memcpy(m->bytes, b.data, b.len);
+	m->bytes[b.len] = '\0';
+	fv_buf_fini(&b);
+	return m;
 }
 
 int

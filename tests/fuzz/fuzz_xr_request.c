@@ -22,6 +22,11 @@
  * - a body that is not a methodCall goes to xr_response_parse too (the
  *   ctl reads what any server sends), with the same refusal rules and,
  *   when accepted, the same write-and-read-back property;
+ * - a parser kept across inputs (xr_parser_request, as the agent keeps
+ *   one) gives the same outcome, message and tree as a fresh one, whatever
+ *   inputs came before it;
+ * - an encoding memo of the params (xr_memo_new) attached to a copy makes
+ *   the writer produce exactly the bytes it produces without one;
  * - the input bytes themselves, as a string value, make a document that
  *   parses (whatever bytes: xr_escape's policy), to a valid UTF-8 string
  *   that is the input itself when the input was clean XML text.
@@ -304,6 +309,62 @@ fuzz_escape(const uint8_t *data, size_t size)
 	fv_buf_fini(&b);
 }
 
+/*
+ * fuzz_reused_agrees parses the input again with a parser kept from input
+ * to input and compares with the fresh parse (rv, req, d). The parser
+ * lives as long as the fuzzing process, as the agent's does.
+ */
+static void
+fuzz_reused_agrees(const uint8_t *data, size_t size, int rv,
+    const struct xr_request *req, const struct fv_diag *d)
+{
+	static struct xr_parser *kept;
+	struct xr_request again;
+	struct fv_diag d2;
+	int rv2;
+
+	if (kept == NULL) {
+		kept = xr_parser_new();
+	}
+	memset(&d2, 'X', sizeof(d2));
+	rv2 = xr_parser_request(
+	    kept, (const char *)data, size, &xr_limits_request, &again, &d2);
+	FUZZ_CHECK(rv2 == rv && again.perr == req->perr, d2.msg);
+	if (rv != 0) {
+		FUZZ_CHECK(strcmp(d->msg, d2.msg) == 0, d2.msg);
+		return;
+	}
+	FUZZ_CHECK(strcmp(req->method, again.method) == 0, again.method);
+	FUZZ_CHECK(xr_value_equal(req->params, again.params), NULL);
+	xr_request_fini(&again);
+}
+
+/* fuzz_memo_agrees writes params through a memo and without one. */
+static void
+fuzz_memo_agrees(const struct xr_value *params)
+{
+	struct xr_memo *m = xr_memo_new(params);
+	struct xr_value *copy;
+	struct fv_buf a, b;
+	int ra, rb;
+
+	if (m == NULL) {
+		return; /* over a MiB, or not encodable: nothing kept */
+	}
+	copy = xr_value_dup(params);
+	FUZZ_CHECK(xr_memo_attach(m, copy), NULL);
+	fv_buf_init(&a, FUZZ_OUT_MAX);
+	fv_buf_init(&b, FUZZ_OUT_MAX);
+	ra = xr_response_write(&a, params);
+	rb = xr_response_write(&b, copy);
+	FUZZ_CHECK(ra == rb, NULL);
+	FUZZ_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0, NULL);
+	fv_buf_fini(&a);
+	fv_buf_fini(&b);
+	xr_value_free(copy);
+	xr_memo_free(m);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -320,6 +381,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    xr_perr_name(req.perr), rv == 0 ? req.method : d.msg);
 	}
 	fuzz_escape(data, size);
+	fuzz_reused_agrees(data, size, rv, &req, &d);
 	if (rv != 0) {
 		fuzz_refusal(rv, &req, &d);
 		fuzz_tight_agrees(data, size, rv, &req);
@@ -337,6 +399,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    xr_array_len(req.params) <= xr_limits_request.max_items, NULL);
 	FUZZ_CHECK(fuzz_tree_ok(req.params, 0), NULL);
 	fuzz_tight_agrees(data, size, rv, &req);
+	fuzz_memo_agrees(req.params);
 	fuzz_roundtrip(&req);
 	xr_request_fini(&req);
 	return 0;

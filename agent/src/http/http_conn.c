@@ -27,9 +27,12 @@ struct http_out {
 	char *bufs[4];
 	size_t n;
 	size_t len;
+	size_t last_cap; /* bufs[n - 1] may be recycled: see http_conn_write */
 };
 
 static void http_conn_process(struct http_conn *c);
+static void http_conn_release(
+    struct http_server *s, char **bufs, size_t n, size_t last_cap);
 static void http_conn_arm(struct http_conn *c);
 static void http_conn_start_reading(struct http_conn *c);
 static void http_conn_on_timer(uv_timer_t *t);
@@ -104,9 +107,7 @@ http_conn_on_written(uv_write_t *req, int status)
 	struct http_conn *c = o->c;
 	struct http_server *s = c->srv;
 
-	for (size_t i = 0; i < o->n; i++) {
-		free(o->bufs[i]);
-	}
+	http_conn_release(s, o->bufs, o->n, o->last_cap);
 	c->queued -= o->len;
 	s->queued_total -= o->len;
 	free(o);
@@ -144,34 +145,86 @@ http_conn_on_written(uv_write_t *req, int status)
 	}
 }
 
+/* http_conn_release frees (or recycles, see http_conn_write) what o held. */
+static void
+http_conn_release(struct http_server *s, char **bufs, size_t n, size_t last_cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 == n && last_cap != 0) {
+			http_server_recycle(s, bufs[i], last_cap);
+		} else {
+			free(bufs[i]);
+		}
+	}
+}
+
+/*
+ * http_conn_try_write writes what it can of ub at once and returns how
+ * many bytes that was (0 when nothing could go). Only when nothing is
+ * queued (so order holds) and no stream is being answered (its writer
+ * waits for a drain callback that only a queued write makes). Most
+ * answers go whole this way, without a write request, its callback on a
+ * later loop pass and libuv's POLLOUT bookkeeping (an epoll_ctl each).
+ */
+static size_t
+http_conn_try_write(struct http_conn *c, const uv_buf_t *ub, size_t n)
+{
+	int rv;
+
+	if (c->queued > 0 || (c->ex != NULL && c->ex->streaming)) {
+		return 0;
+	}
+	rv = uv_try_write(&c->h.stream, ub, (unsigned)n);
+	if (rv <= 0) {
+		return 0; /* UV_EAGAIN, or an error uv_write will meet too */
+	}
+	c->active_ms = c->write_ms = http_conn_now(c);
+	return (size_t)rv;
+}
+
 void
-http_conn_write(struct http_conn *c, char **bufs, const size_t *lens, size_t n)
+http_conn_write(struct http_conn *c, char **bufs, const size_t *lens, size_t n,
+    size_t last_cap)
 {
 	struct http_out *o;
 	uv_buf_t ub[4];
+	size_t total = 0, done, k = 0;
 	int rv;
 
+	if (n > 4) {
+		abort(); /* a programming error: a head and a body at most */
+	}
 	if (c->closing || c->broken) {
-		for (size_t i = 0; i < n; i++) {
-			free(bufs[i]);
-		}
+		http_conn_release(c->srv, bufs, n, 0);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ub[i] = uv_buf_init(bufs[i], (unsigned)lens[i]);
+		total += lens[i];
+	}
+	done = http_conn_try_write(c, ub, n);
+	if (done == total) {
+		http_conn_release(c->srv, bufs, n, last_cap);
 		return;
 	}
 	o = fv_xcalloc(1, sizeof(*o));
 	o->c = c;
 	o->req.data = o;
-	for (size_t i = 0; i < n && i < 4; i++) {
-		o->bufs[o->n] = bufs[i];
-		ub[o->n] = uv_buf_init(bufs[i], (unsigned)lens[i]);
-		o->len += lens[i];
-		o->n++;
+	o->last_cap = last_cap;
+	o->n = n;
+	o->len = total - done;
+	memcpy(o->bufs, bufs, n * sizeof(*bufs));
+	/* Skip what went already; the pieces stay whole in o to be freed. */
+	while (done >= ub[k].len) {
+		done -= ub[k].len;
+		k++;
 	}
-	rv = uv_write(
-	    &o->req, &c->h.stream, ub, (unsigned)o->n, http_conn_on_written);
+	ub[k].base += done;
+	ub[k].len -= done;
+	rv = uv_write(&o->req, &c->h.stream, ub + k, (unsigned)(n - k),
+	    http_conn_on_written);
 	if (rv != 0) {
-		for (size_t i = 0; i < o->n; i++) {
-			free(o->bufs[i]);
-		}
+		http_conn_release(c->srv, o->bufs, o->n, 0);
 		free(o);
 		/* Not now: the caller is a handler in the middle of its
 		 * exchange. The timer closes (and aborts) on its own. */
@@ -355,7 +408,7 @@ http_conn_process(struct http_conn *c)
 				char *b = fv_xstrdup(cont);
 				size_t n = sizeof(cont) - 1;
 
-				http_conn_write(c, &b, &n, 1);
+				http_conn_write(c, &b, &n, 1, 0);
 			}
 			continue;
 		}

@@ -58,27 +58,75 @@ http_is_head(const struct http_exchange *ex)
 	return req != NULL && strcmp(req->method, "HEAD") == 0;
 }
 
-/* http_head builds the status line and headers; clen < 0: no length. */
+/*
+ * http_date returns the Date header value for now, formatted once a
+ * second: every answer carries it.
+ */
+static const char *
+http_date(struct http_server *s, size_t *lenp)
+{
+	time_t now = time(NULL);
+
+	if (now != s->date_t || s->date_len == 0) {
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		s->date_len = strftime(
+		    s->date, sizeof(s->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		s->date_t = now;
+	}
+	*lenp = s->date_len;
+	return s->date;
+}
+
+/* http_put_uint appends the decimal digits of v. */
+static void
+http_put_uint(struct fv_buf *b, unsigned long long v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	fv_buf_append(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/*
+ * http_head builds the status line and headers; clen < 0: no length. By
+ * appends, not printf: it runs for every answer.
+ */
 static char *
 http_head(struct http_exchange *ex, int status, const char *ctype,
     long long clen, bool chunked, bool keep, size_t *lenp)
 {
+	static const char server[] =
+	    "\r\nServer: fleetvisord/" FV_VERSION "\r\nDate: ";
 	const struct http_request *req = http_exchange_request(ex);
 	struct fv_buf b;
-	char date[64];
-	struct tm tm;
-	time_t now = time(NULL);
+	const char *date;
+	size_t dlen;
 	/* A request refused before it was whole has no version yet. */
 	int major = req != NULL ? req->http_major : 1;
 	int minor = req != NULL ? req->http_minor : 1;
+	char ver[] = "HTTP/1.1 ";
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	date = http_date(ex->c->srv, &dlen);
 	fv_buf_init(&b, 64 * 1024);
-	fv_buf_printf(&b,
-	    "HTTP/%d.%d %d %s\r\nServer: fleetvisord/" FV_VERSION
-	    "\r\nDate: %s\r\n",
-	    major, minor, status, http_status_reason(status), date);
+	(void)fv_buf_reserve(&b, 256 + ex->headers.len);
+	if (major >= 0 && major <= 9 && minor >= 0 && minor <= 9) {
+		ver[5] = (char)('0' + major);
+		ver[7] = (char)('0' + minor);
+		fv_buf_append(&b, ver, sizeof(ver) - 1);
+	} else {
+		fv_buf_printf(&b, "HTTP/%d.%d ", major, minor);
+	}
+	http_put_uint(&b, (unsigned)status);
+	fv_buf_putc(&b, ' ');
+	fv_buf_puts(&b, http_status_reason(status));
+	fv_buf_append(&b, server, sizeof(server) - 1);
+	fv_buf_append(&b, date, dlen);
+	fv_buf_append(&b, "\r\n", 2);
 	if (!keep) {
 		fv_buf_puts(&b, "Connection: close\r\n");
 	} else if (minor == 0) {
@@ -86,15 +134,19 @@ http_head(struct http_exchange *ex, int status, const char *ctype,
 	}
 	fv_buf_append(&b, ex->headers.data, ex->headers.len);
 	if (ctype != NULL) {
-		fv_buf_printf(&b, "Content-Type: %s\r\n", ctype);
+		fv_buf_puts(&b, "Content-Type: ");
+		fv_buf_puts(&b, ctype);
+		fv_buf_append(&b, "\r\n", 2);
 	}
 	if (clen >= 0) {
-		fv_buf_printf(&b, "Content-Length: %lld\r\n", clen);
+		fv_buf_puts(&b, "Content-Length: ");
+		http_put_uint(&b, (unsigned long long)clen);
+		fv_buf_append(&b, "\r\n", 2);
 	}
 	if (chunked) {
 		fv_buf_puts(&b, "Transfer-Encoding: chunked\r\n");
 	}
-	fv_buf_puts(&b, "\r\n");
+	fv_buf_append(&b, "\r\n", 2);
 	*lenp = b.len;
 	return fv_buf_take(&b);
 }
@@ -107,10 +159,11 @@ http_keep(const struct http_exchange *ex)
 	return req != NULL && req->keep_alive && !ex->c->peer_eof;
 }
 
-/* http_send writes head and body (taken) and ends the exchange. */
+/* http_send writes head and body (taken; storage of cap bytes, or 0 when
+ * not to be recycled) and ends the exchange. */
 static void
 http_send(struct http_exchange *ex, int status, const char *ctype, char *body,
-    size_t len, bool keep)
+    size_t len, size_t cap, bool keep)
 {
 	struct http_conn *c = ex->c;
 	char *bufs[2];
@@ -126,10 +179,13 @@ http_send(struct http_exchange *ex, int status, const char *ctype, char *body,
 		bufs[1] = body;
 		lens[1] = len;
 		n = 2;
+	} else if (cap != 0) {
+		http_server_recycle(c->srv, body, cap);
+		cap = 0;
 	} else {
 		free(body);
 	}
-	http_conn_write(c, bufs, lens, n);
+	http_conn_write(c, bufs, lens, n, n == 2 ? cap : 0);
 	http_conn_finish(c, keep);
 }
 
@@ -140,17 +196,36 @@ http_respond(struct http_exchange *ex, int status, const char *content_type,
 	char *copy = fv_xmalloc(len + 1);
 
 	memcpy(copy, body, len);
-	http_send(ex, status, content_type, copy, len, http_keep(ex));
+	http_send(ex, status, content_type, copy, len, 0, http_keep(ex));
+}
+
+void
+http_exchange_body(struct http_exchange *ex, struct fv_buf *body, size_t max)
+{
+	struct http_server *s = ex->c->srv;
+	struct http_spare sp;
+
+	fv_buf_init(body, max);
+	if (s->nspares == 0) {
+		return;
+	}
+	/* The storage of an fv_buf is plain malloc'd memory of cap bytes,
+	 * which is what fv_buf_take handed out for these. */
+	sp = s->spares[--s->nspares];
+	s->spare_bytes -= sp.cap;
+	body->data = sp.p;
+	body->cap = sp.cap;
+	body->data[0] = '\0';
 }
 
 void
 http_respond_take(struct http_exchange *ex, int status,
     const char *content_type, struct fv_buf *body)
 {
-	size_t len = body->len;
+	size_t len = body->len, cap = body->cap;
 
-	http_send(
-	    ex, status, content_type, fv_buf_take(body), len, http_keep(ex));
+	http_send(ex, status, content_type, fv_buf_take(body), len, cap,
+	    http_keep(ex));
 }
 
 void
@@ -165,7 +240,7 @@ http_respond_error(struct http_exchange *ex, int status, bool close)
 	    "<h1>Error response</h1>\r\n<p>Error code %d.\r\n"
 	    "<p>Message: %s.\r\n</body>\r\n",
 	    status, reason);
-	http_send(ex, status, "text/html", body, strlen(body),
+	http_send(ex, status, "text/html", body, strlen(body), 0,
 	    !close && http_keep(ex));
 }
 
@@ -181,7 +256,7 @@ http_stream_begin(
 	ex->chunked = req->http_minor >= 1;
 	head = http_head(ex, status, content_type, -1, ex->chunked,
 	    ex->chunked && http_keep(ex), &len);
-	http_conn_write(ex->c, &head, &len, 1);
+	http_conn_write(ex->c, &head, &len, 1, 0);
 }
 
 int
@@ -211,7 +286,7 @@ http_stream_write(struct http_exchange *ex, const void *p, size_t n)
 		b = fv_xmalloc(n);
 		memcpy(b, p, n);
 	}
-	http_conn_write(c, &b, &len, 1);
+	http_conn_write(c, &b, &len, 1, 0);
 	return 0;
 }
 
@@ -233,7 +308,7 @@ http_stream_end(struct http_exchange *ex)
 		char *b = fv_xstrdup("0\r\n\r\n");
 		size_t len = 5;
 
-		http_conn_write(c, &b, &len, 1);
+		http_conn_write(c, &b, &len, 1, 0);
 	}
 	http_conn_finish(c, keep);
 }

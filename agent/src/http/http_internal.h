@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -15,6 +16,12 @@
  * exchanges (http_conn.c), authentication (http_auth.c). One server owns
  * its listeners and connections; everything runs on the loop thread.
  */
+
+/* Body storage kept for reuse: enough for the answers of one loop
+ * iteration to a few busy clients, never more than HTTP_SPARE_TOTAL. */
+#define HTTP_SPARES      8
+#define HTTP_SPARE_MIN   (16 * 1024)
+#define HTTP_SPARE_TOTAL (1024 * 1024)
 
 struct http_listener {
 	struct http_server *srv; /* borrowed: the owner */
@@ -47,6 +54,17 @@ struct http_server {
 	uint64_t refused; /* connections refused over the caps */
 	size_t queued_total; /* output queued on every connection */
 	bool starved_any; /* some connection waits for queued_total */
+	/* Answer bodies already written, kept for the next ones. */
+	struct http_spare {
+		char *p; /* owned */
+		size_t cap;
+	} spares[HTTP_SPARES];
+	size_t nspares;
+	size_t spare_bytes; /* the caps of spares, at most HTTP_SPARE_TOTAL */
+	/* The Date header of answers, made once a second. */
+	time_t date_t;
+	char date[64];
+	size_t date_len;
 	char rbuf[64 * 1024]; /* every read lands here, then is parsed */
 };
 
@@ -106,9 +124,11 @@ void http_listen_close(struct http_listener *l);
 /* http_conn.c */
 void http_conn_accept(struct http_listener *l);
 void http_conn_close(struct http_conn *c);
-/* http_conn_write queues bufs (taken: freed once written) in order. */
-void http_conn_write(
-    struct http_conn *c, char **bufs, const size_t *lens, size_t n);
+/* http_conn_write queues bufs (taken: freed once written) in order; the
+ * last one, when last_cap is not 0, is storage of that size that the
+ * server may keep for a later body (http_server_recycle). */
+void http_conn_write(struct http_conn *c, char **bufs, const size_t *lens,
+    size_t n, size_t last_cap);
 /* http_conn_finish ends the current exchange (its response is queued);
  * the connection closes after the output when keep is false, else goes
  * on with the next request. */
@@ -119,6 +139,9 @@ void http_conn_feed(struct http_conn *c);
 /* http_server_feed_starved lets every connection held back by the
  * server's output budget go on. */
 void http_server_feed_starved(struct http_server *s);
+/* http_server_recycle keeps p (cap bytes, taken) for a later body, or
+ * frees it. */
+void http_server_recycle(struct http_server *s, char *p, size_t cap);
 /* http_server_handle_closed counts a closed handle of s and frees s when
  * it is closing and nothing is left. */
 void http_server_handle_closed(struct http_server *s);

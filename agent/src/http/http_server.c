@@ -42,7 +42,22 @@ http_server_handle_closed(struct http_server *s)
 		free(l->password);
 	}
 	free(s->listeners);
+	for (size_t i = 0; i < s->nspares; i++) {
+		free(s->spares[i].p);
+	}
 	free(s);
+}
+
+void
+http_server_recycle(struct http_server *s, char *p, size_t cap)
+{
+	if (s->closing || cap < HTTP_SPARE_MIN || s->nspares >= HTTP_SPARES ||
+	    cap > HTTP_SPARE_TOTAL - s->spare_bytes) {
+		free(p);
+		return;
+	}
+	s->spares[s->nspares++] = (struct http_spare){ p, cap };
+	s->spare_bytes += cap;
 }
 
 int

@@ -103,6 +103,15 @@ void http_add_header(
 void http_respond(struct http_exchange *ex, int status,
     const char *content_type, const void *body, size_t len);
 
+/*
+ * http_exchange_body prepares body, empty and capped at max, for ex's
+ * answer to be given with http_respond_take, on storage recycled from
+ * answers already written when the server has some: a big answer many
+ * times a second (getAllProcessInfo) then costs no fresh pages each time.
+ */
+void http_exchange_body(
+    struct http_exchange *ex, struct fv_buf *body, size_t max);
+
 /* http_respond_take is http_respond that takes body's storage (no copy);
  * body is left empty. For big answers: readLog, getAllProcessInfo. */
 void http_respond_take(struct http_exchange *ex, int status,

@@ -17,6 +17,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "process/supervisor.h"
+#include "proto/xmlrpc/xr_codec.h"
 #include "rpc/rpc_methods.h"
 
 /* A fault's detail (a name, a parse error) is cut to this many bytes. */
@@ -272,6 +273,9 @@ rpc_ctx_fini(struct rpc_ctx *ctx)
 	free(ctx->pending);
 	ctx->pending = NULL;
 	ctx->pendcap = 0;
+	rpc_info_memo_clear(ctx);
+	xr_parser_free(ctx->xml);
+	ctx->xml = NULL;
 	cfg_free(ctx->parsed);
 	ctx->parsed = NULL;
 }

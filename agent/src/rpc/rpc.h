@@ -8,6 +8,8 @@
 #include "config/cfg.h"
 #include "proto/xmlrpc/xr_value.h"
 
+struct xr_parser;
+
 /*
  * The XML-RPC methods of Supervisor 4.2.5's "supervisor" and "system"
  * namespaces, transport-free: a method gets its params as an xr_value
@@ -89,7 +91,17 @@ struct rpc_ctx {
 	/* Calls not finished yet, so that a closing agent can cancel them. */
 	struct rpc_call **pending;
 	size_t npending, pendcap;
+	/* The last encoded info struct of each process (rpc_process.c): an
+	 * open-addressed table, so that a process unchanged since the last
+	 * call is not encoded again. */
+	struct rpc_info_memo *info_memo;
+	size_t ninfo_memo, info_memo_cap;
+	/* The parser of XML-RPC requests (rpc_http.c), kept between them. */
+	struct xr_parser *xml; /* owned; NULL until the first */
 };
+
+/* rpc_info_memo_clear empties ctx's table of encoded info structs. */
+void rpc_info_memo_clear(struct rpc_ctx *ctx);
 
 /* rpc_ctx_init prepares ctx for sv; cfg is the configuration in force
  * (the context takes a reference). */

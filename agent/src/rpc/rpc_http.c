@@ -40,7 +40,7 @@ rpc_http_answer(struct rpc_http_call *hc)
 	struct fv_buf body;
 	int rv;
 
-	fv_buf_init(&body, RPC_HTTP_MAX_RESPONSE);
+	http_exchange_body(hc->ex, &body, RPC_HTTP_MAX_RESPONSE);
 	if (hc->call.fault_code != 0) {
 		mainlog_log(log, MAINLOG_TRAC,
 		    "XML-RPC method %s() returned fault: [%d] %s",
@@ -115,8 +115,11 @@ rpc_http_handle(
 	hc = fv_xcalloc(1, sizeof(*hc));
 	hc->ex = ex;
 	hc->rh = rh;
-	if (xr_request_parse_with(
-	        req->body, req->body_len, &rh->limits, &hc->req, &d) != 0) {
+	if (rh->ctx->xml == NULL) {
+		rh->ctx->xml = xr_parser_new();
+	}
+	if (xr_parser_request(rh->ctx->xml, req->body, req->body_len,
+	        &rh->limits, &hc->req, &d) != 0) {
 		enum xr_perr perr = hc->req.perr;
 
 		mainlog_log(log, MAINLOG_ERRO,

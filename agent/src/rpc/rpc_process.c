@@ -7,6 +7,7 @@
  * by rpc_param.c.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,13 +463,108 @@ rpc_proc_description(const struct proc *p, int32_t start, int32_t stop,
 	return "";
 }
 
+/* --- Info structs and their encodings ------------------------------- */
+
+struct rpc_info_memo {
+	const struct proc *p; /* borrowed, only a key; NULL: a free slot */
+	struct xr_memo *m; /* owned */
+};
+
+void
+rpc_info_memo_clear(struct rpc_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->info_memo_cap; i++) {
+		xr_memo_free(ctx->info_memo[i].m);
+	}
+	free(ctx->info_memo);
+	ctx->info_memo = NULL;
+	ctx->ninfo_memo = ctx->info_memo_cap = 0;
+}
+
+static size_t
+rpc_info_memo_hash(const struct proc *p, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15u;
+
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+/*
+ * rpc_info_memo_slot finds p's slot, making one if needed (*fresh tells
+ * which). The table keeps
+ * no more than half its slots in use; when it would, it starts again
+ * empty, sized for the processes there are now, which also forgets the
+ * processes that are gone (a slot's encoding is only ever used for a
+ * struct equal to it, so a process at a freed one's address is safe).
+ */
+static struct rpc_info_memo *
+rpc_info_memo_slot(struct rpc_ctx *ctx, const struct proc *p, bool *fresh)
+{
+	size_t i, cap = ctx->info_memo_cap;
+
+	*fresh = false;
+	if (cap > 0) {
+		for (i = rpc_info_memo_hash(p, cap);
+		     ctx->info_memo[i].p != NULL; i = (i + 1) & (cap - 1)) {
+			if (ctx->info_memo[i].p == p) {
+				return &ctx->info_memo[i];
+			}
+		}
+	}
+	if (ctx->ninfo_memo + 1 > cap / 2) {
+		const struct supervisor *sv = ctx->sv;
+		size_t n = 0;
+
+		for (size_t k = 0; k < sv->ngroups; k++) {
+			n += sv->groups[k]->nprocs;
+		}
+		for (cap = 64; cap < 4 * (n + 1); cap *= 2) {
+		}
+		rpc_info_memo_clear(ctx);
+		ctx->info_memo = fv_xcalloc(cap, sizeof(*ctx->info_memo));
+		ctx->info_memo_cap = cap;
+	}
+	for (i = rpc_info_memo_hash(p, cap); ctx->info_memo[i].p != NULL;
+	     i = (i + 1) & (cap - 1)) {
+	}
+	ctx->info_memo[i].p = p;
+	ctx->ninfo_memo++;
+	*fresh = true;
+	return &ctx->info_memo[i];
+}
+
+/*
+ * rpc_proc_info_encoded gives s, p's info struct, the encoding p's last
+ * one had when they are equal, or else makes one for p's next: most calls
+ * see a process unchanged within the same second, and encoding is most
+ * of what getAllProcessInfo costs. A process asked about for the first
+ * time gets only a slot: a client that asks once (a status, a script)
+ * leaves no encodings behind, one that polls has them from its second
+ * call on (about 2.5 KiB a process).
+ */
+static void
+rpc_proc_info_encoded(
+    struct rpc_ctx *ctx, const struct proc *p, struct xr_value *s)
+{
+	bool fresh;
+	struct rpc_info_memo *e = rpc_info_memo_slot(ctx, p, &fresh);
+
+	if (fresh || xr_memo_attach(e->m, s)) {
+		return;
+	}
+	xr_memo_free(e->m);
+	e->m = xr_memo_new(s);
+	xr_memo_attach(e->m, s);
+}
+
 /*
  * rpc_proc_info builds getProcessInfo's struct, with 4.2.5's members in
  * its order, as one allocation (xr_struct_new_fields): this runs once per
  * process for every getAllProcessInfo.
  */
 static struct xr_value *
-rpc_proc_info(const struct proc_group *g, const struct proc *p)
+rpc_proc_info(
+    struct rpc_ctx *ctx, const struct proc_group *g, const struct proc *p)
 {
 	int32_t start = rpc_capped_int(p->laststart_wall);
 	int32_t stop = rpc_capped_int(p->laststop_wall);
@@ -499,6 +595,7 @@ rpc_proc_info(const struct proc_group *g, const struct proc *p)
 	struct xr_value *s = xr_struct_new_fields(f, nitems(f));
 
 	free(desc_own);
+	rpc_proc_info_encoded(ctx, p, s);
 	return s;
 }
 
@@ -511,7 +608,7 @@ rpc_get_process_info(struct rpc_call *call, const struct xr_value *params)
 	if (rpc_param_proc(call, params, true, &g, &p) == NULL) {
 		return RPC_DONE;
 	}
-	return rpc_result(call, rpc_proc_info(g, p));
+	return rpc_result(call, rpc_proc_info(call->ctx, g, p));
 }
 
 enum rpc_status
@@ -524,7 +621,7 @@ rpc_get_all_process_info(struct rpc_call *call, const struct xr_value *params)
 	xr_array_reserve(out, n);
 	for (size_t i = 0; i < n; i++) {
 		xr_array_add_take(
-		    out, rpc_proc_info(refs[i].group, refs[i].proc));
+		    out, rpc_proc_info(call->ctx, refs[i].group, refs[i].proc));
 	}
 	free(refs);
 	return rpc_result(call, out);

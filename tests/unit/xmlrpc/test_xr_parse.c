@@ -599,6 +599,75 @@ test_accepted_with_sv425_reference(void **state)
 	}
 }
 
+/* parse_both parses body with p and without: the same outcome, whole. */
+static void
+parse_both(struct xr_parser *p, const char *name, const char *body, size_t len)
+{
+	struct xr_request a, b;
+	struct fv_diag da, db;
+	int ra, rb;
+
+	ra = xr_request_parse_with(body, len, &xr_limits_request, &a, &da);
+	rb = xr_parser_request(p, body, len, &xr_limits_request, &b, &db);
+	if (ra != rb || a.perr != b.perr ||
+	    (ra != 0 && strcmp(da.msg, db.msg) != 0)) {
+		fail_msg("%s: %d %s \"%s\" alone, %d %s \"%s\" reused", name,
+		    ra, xr_perr_name(a.perr), ra != 0 ? da.msg : "", rb,
+		    xr_perr_name(b.perr), rb != 0 ? db.msg : "");
+	}
+	if (ra == 0) {
+		assert_string_equal(a.method, b.method);
+		assert_true(xr_value_equal(a.params, b.params));
+	}
+	xr_request_fini(&a);
+	xr_request_fini(&b);
+}
+
+/* A kept parser context answers every request as a fresh one would,
+ * whatever came before it: refusals (a DOCTYPE stops the parser midway),
+ * then good calls, then refusals again, and one that named thousands of
+ * distinct elements (the context is dropped once its dictionary grows). */
+static void
+test_parser_reuse_same_results(void **state)
+{
+	struct xr_parser *p = xr_parser_new();
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < nitems(bad_rows); i++) {
+			parse_both(p, bad_rows[i].name, bad_rows[i].body,
+			    row_len(&bad_rows[i]));
+			parse_both(p, good_rows[i % nitems(good_rows)].name,
+			    good_rows[i % nitems(good_rows)].body,
+			    strlen(good_rows[i % nitems(good_rows)].body));
+		}
+		for (size_t i = 0; i < nitems(good_rows); i++) {
+			parse_both(p, good_rows[i].name, good_rows[i].body,
+			    strlen(good_rows[i].body));
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		struct fv_buf b;
+
+		fv_buf_init(&b, 1u << 20);
+		fv_buf_puts(&b,
+		    HDR "<methodCall><methodName>m</methodName>"
+		        "<params><param><value><array><data>");
+		for (int i = 0; i < 3000; i++) {
+			fv_buf_printf(&b, "<value><n%d_%d/></value>", k, i);
+		}
+		fv_buf_puts(&b,
+		    "</data></array></value></param></params>"
+		    "</methodCall>");
+		parse_both(p, "many names", b.data, b.len);
+		fv_buf_fini(&b);
+		parse_both(p, good_rows[0].name, good_rows[0].body,
+		    strlen(good_rows[0].body));
+	}
+	xr_parser_free(p);
+	xr_parser_free(NULL);
+}
+
 /* Every type, nested, in one call. */
 static void
 test_every_type_nested(void **state)
@@ -1107,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_response_parse),
 		cmocka_unit_test(test_response_refusals),
 		cmocka_unit_test(test_fini_is_safe),
+		cmocka_unit_test(test_parser_reuse_same_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

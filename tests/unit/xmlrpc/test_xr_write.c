@@ -1578,6 +1578,117 @@ test_static_members_write_the_same(void **state)
 	xr_value_free(c);
 }
 
+/* write_str encodes v into a new string (the caller frees it). */
+static char *
+write_str(const struct xr_value *v)
+{
+	struct fv_buf b;
+
+	fv_buf_init(&b, 1u << 20);
+	assert_int_equal(xr_value_write(&b, v), 0);
+	return fv_buf_take(&b);
+}
+
+/* A memo's bytes are exactly the value's; it attaches only to an equal
+ * value, leaves with any change, and outlives either side. */
+static void
+test_memo_bytes_and_lifetime(void **state)
+{
+	const struct xr_field f[] = {
+		{ "name", XR_STRING, 0, "x&y<\r>" },
+		{ "pid", XR_INT, -42, NULL },
+		{ "up", XR_BOOL, 1, NULL },
+	};
+	struct xr_value *v = xr_struct_new_fields(f, nitems(f));
+	struct xr_value *w = xr_struct_new_fields(f, nitems(f));
+	struct xr_value *other = xr_value_dup(v);
+	struct xr_value *arr = xr_array_new();
+	struct xr_memo *m = xr_memo_new(v);
+	char *plain = write_str(v), *got;
+
+	(void)state;
+	assert_non_null(m);
+	/* Attached to an equal value, the writer gives the same bytes. */
+	assert_true(xr_memo_attach(m, w));
+	assert_true(xr_memo_attach(m, w));
+	got = write_str(w);
+	assert_string_equal(got, plain);
+	free(got);
+	/* Not to a different one. */
+	xr_struct_set_take(other, "pid", xr_int_new(7));
+	assert_false(xr_memo_attach(m, other));
+	assert_false(xr_memo_attach(NULL, other));
+	/* A change drops it: the bytes follow the value. */
+	xr_struct_set_take(w, "pid", xr_int_new(7));
+	got = write_str(w);
+	assert_non_null(strstr(got, "<int>7</int>"));
+	free(got);
+	assert_true(xr_memo_attach(m, v));
+	xr_struct_add_static_take(v, "more", xr_int_new(1));
+	got = write_str(v);
+	assert_non_null(strstr(got, "<name>more</name>"));
+	free(got);
+	/* The keeper may go first; the value keeps the bytes alive. */
+	xr_value_free(w);
+	w = xr_struct_new_fields(f, nitems(f));
+	assert_true(xr_memo_attach(m, w));
+	xr_memo_free(m);
+	xr_array_add_take(arr, w);
+	got = write_str(arr);
+	assert_non_null(strstr(got, plain));
+	free(got);
+	/* And an array it was attached to changes with its items. */
+	m = xr_memo_new(arr);
+	assert_true(xr_memo_attach(m, arr));
+	xr_array_add_take(arr, xr_int_new(5));
+	got = write_str(arr);
+	assert_non_null(strstr(got, "<int>5</int>"));
+	free(got);
+	xr_memo_free(m);
+	xr_memo_free(NULL);
+	free(plain);
+	xr_value_free(arr);
+	xr_value_free(v);
+	xr_value_free(other);
+}
+
+/* A memo never lets a value through where its own encoding would be
+ * refused (too deep), nor exists for a value that cannot be encoded. */
+static void
+test_memo_depth_and_refusals(void **state)
+{
+	struct xr_value *inner = xr_struct_new(), *top, *deep;
+	struct xr_value *nan = xr_array_new();
+	struct xr_memo *m;
+	struct fv_buf b;
+	size_t depth;
+
+	(void)state;
+	xr_struct_set_take(inner, "a", xr_array_new());
+	m = xr_memo_new(inner);
+	assert_non_null(m);
+	/* inner holds two levels: at XR_MAX_DEPTH_HARD - 1 it is refused. */
+	deep = xr_value_dup(inner);
+	assert_true(xr_memo_attach(m, deep));
+	top = deep;
+	for (depth = 0; depth + 1 < XR_MAX_DEPTH_HARD; depth++) {
+		struct xr_value *a = xr_array_new();
+
+		xr_array_add_take(a, top);
+		top = a;
+	}
+	fv_buf_init(&b, 1u << 24);
+	assert_int_equal(xr_value_write(&b, top), FV_ETOOBIG);
+	assert_int_equal(b.len, 0);
+	xr_value_free(top);
+	xr_memo_free(m);
+	xr_value_free(inner);
+	xr_array_add_take(nan, xr_double_new(NAN));
+	assert_null(xr_memo_new(nan));
+	xr_value_free(nan);
+	fv_buf_fini(&b);
+}
+
 int
 main(void)
 {
@@ -1598,6 +1709,8 @@ main(void)
 		cmocka_unit_test(test_datetime_extremes),
 		cmocka_unit_test(test_escape_runs_at_every_position),
 		cmocka_unit_test(test_static_members_write_the_same),
+		cmocka_unit_test(test_memo_bytes_and_lifetime),
+		cmocka_unit_test(test_memo_depth_and_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
