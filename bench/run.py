@@ -116,6 +116,28 @@ def limits_rows(ctx):
     return rows
 
 
+def run_scenario(ctx, key, raw):
+    """One scenario's rows. A scenario that fails (a wait that timed out,
+    a client that answered wrongly: SystemExit with a message, or an
+    exception) becomes a FAILED row and the run goes on with the others,
+    so a long run keeps what it measured; an interruption (SIGINT,
+    SIGTERM: SystemExit with a number) still ends it."""
+    try:
+        rows, raw[key] = SCENARIOS[key].run(ctx)
+        return rows
+    except SystemExit as e:
+        if not isinstance(e.code, str):
+            raise
+        why = e.code
+    except Exception as e:  # noqa: BLE001 - reported, not hidden
+        why = "%s: %s" % (type(e).__name__, e)
+    ctx.log("(%s) FAILED: %s" % (key, why))
+    procs.sweep()
+    raw[key] = {"failed": why}
+    return [table.Row(key, "FAILED: " + why[:100], [], [],
+                      text=["-", "-", "-", "-", "", "FAILED"])]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
@@ -157,9 +179,7 @@ def main():
         rows += limits_rows(ctx)
         for key in "abcdef":
             if key in only:
-                r, data = SCENARIOS[key].run(ctx)
-                rows += r
-                raw[key] = data
+                rows += run_scenario(ctx, key, raw)
     finally:
         procs.sweep()
         if not args.keep:
