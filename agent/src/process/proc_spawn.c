@@ -254,7 +254,14 @@ proc_spawn_req_fini(struct proc_spawn_req *req)
 /*
  * The child side. Only async-signal-safe calls from here on: strlen and
  * memcpy into a stack buffer, write, dup2, and friends.
+ *
+ * The functions that end in _exit or execve are not instrumented by
+ * AddressSanitizer: before a call that does not return it checks the
+ * stack pointer against the thread's stack, and the child runs on a
+ * stack of its own (proc_child_stack_top), so it would print a warning
+ * into the program's stderr log.
  */
+#define PROC_CHILD_NOASAN __attribute__((no_sanitize("address")))
 struct proc_child_msg {
 	char buf[1024];
 	size_t len;
@@ -311,7 +318,7 @@ proc_child_write(int fd, const char *p, size_t n)
 
 /* Report "couldn't ..." on stderr (the process's stderr log, as 4.2.5) and
  * through the error pipe, then exit 127 as 4.2.5's finally clause does. */
-__attribute__((noreturn)) static void
+PROC_CHILD_NOASAN __attribute__((noreturn)) static void
 proc_child_fail(int errfd, struct proc_child_msg *m)
 {
 	static const char tail[] =
@@ -324,7 +331,7 @@ proc_child_fail(int errfd, struct proc_child_msg *m)
 	_exit(127);
 }
 
-__attribute__((noreturn)) static void
+PROC_CHILD_NOASAN __attribute__((noreturn)) static void
 proc_child_run(const struct proc_spawn_req *req, int errfd)
 {
 	struct proc_child_msg m = { .len = 0 };
@@ -426,7 +433,7 @@ struct proc_child_arg {
 	int closefd; /* the read end, the parent's */
 };
 
-static int
+PROC_CHILD_NOASAN static int
 proc_child_main(void *arg)
 {
 	const struct proc_child_arg *a = arg;
