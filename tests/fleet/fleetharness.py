@@ -53,21 +53,8 @@ def binaries_missing():
 
 def free_port_pair(host="127.0.0.1"):
     """A port P with P+1 free too (a controller URL and its companion).
-    Bound and released: another process could take it before we listen,
-    so callers use it at once."""
-    for _ in range(200):
-        with socket.socket() as a:
-            a.bind((host, 0))
-            p = a.getsockname()[1]
-            if p >= 65535:
-                continue
-            with socket.socket() as b:
-                try:
-                    b.bind((host, p + 1))
-                except OSError:
-                    continue
-                return p
-    raise H.HarnessError("no free port pair on %s" % host)
+    Free now only: callers use it at once."""
+    return H.free_port(count=2, hosts=(host,))
 
 
 def make_secret(path):

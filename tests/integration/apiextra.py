@@ -37,10 +37,7 @@ NOT_RUNNING = 70
 ALREADY_STARTED = 60
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = H.free_port
 
 
 def note(test, impl, text):

@@ -26,10 +26,12 @@ import collections
 import dataclasses
 import hashlib
 import os
+import random
 import re
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -321,6 +323,44 @@ def pids_with_marker(marker):
         if needle in env:
             found.append(pid)
     return found
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _port_free(port, hosts):
+    for host in hosts:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port(count=1, hosts=("0.0.0.0", "127.0.0.1")):
+    """A TCP port P (with P+1..P+count-1 too) that nobody listens on now,
+    taken OUTSIDE the kernel's ephemeral range.  A port found by bind(0)
+    and closed is handed out again at once as the source port of another
+    test's outgoing connection (the suite runs files in parallel, some
+    with a thousand connections), and the daemon meant to listen on it
+    then fails.  Checked on every interface, as ':port' binds them all."""
+    lo, hi = _ephemeral_range()
+    first, last = (10000, lo - count) if lo - count > 11000 else \
+        (hi + 1, 65535 - count)
+    rnd = random.Random()
+    for _ in range(500):
+        p = rnd.randint(first, last)
+        if all(_port_free(p + i, hosts) for i in range(count)):
+            return p
+    raise HarnessError("no free port outside %d-%d" % (lo, hi))
 
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):

@@ -318,13 +318,7 @@ def sanitized(path):
     return _sanitized[path]
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+free_port = H.free_port
 
 
 def readable(socks, timeout):

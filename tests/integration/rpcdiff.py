@@ -69,10 +69,7 @@ FAULTS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = H.free_port
 
 
 def select_impls():

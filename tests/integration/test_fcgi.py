@@ -44,14 +44,7 @@ GROUPS = ("t", "u")
 PROCS = ["%s_%d" % (g, i) for g in GROUPS for i in (0, 1)]
 
 
-def free_port():
-    """A tcp port nobody listens on right now (bound to 0, then closed)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+free_port = H.free_port
 
 
 def pick_port(ctx):
