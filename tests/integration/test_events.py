@@ -618,6 +618,10 @@ def test_http_watchdog():
         H.wait_until(restarted, 25, interval=0.2,
                      what="the watchdog to restart web")
         H.wait_until(lambda: not H.pid_alive(old), 5, what="old web gone")
+        # The listener logs its restart once startProcess has returned to
+        # it, which can be after the new pid shows RUNNING here.
+        H.wait_until(lambda: "restarted web" in log.read_text(), 10,
+                     what="the watchdog's restart line")
         text = log.read_text()
         c.check("check failed" in text and "restarted web (old pid %d)" %
                 old in text, "watch.log: %r" % text)
