@@ -132,6 +132,20 @@ void xr_parser_free(struct xr_parser *p);
 /* xr_parser_request is xr_request_parse_with on p's context. */
 int xr_parser_request(struct xr_parser *p, const char *body, size_t len,
     const struct xr_limits *lim, struct xr_request *out, struct fv_diag *d);
+/*
+ * xr_request_parse_fast reads, without libxml2, the plain calls clients
+ * send all the time: ASCII text, string, int and boolean params, no markup
+ * beyond the call's own elements (xr_fast.c has the exact shape). true:
+ * *out holds the call, equal to what the full parser makes of the body;
+ * false: the body is not of that shape (or crosses a limit) and out is
+ * untouched. xr_parser_request and xr_request_parse(_with) try it first.
+ */
+bool xr_request_parse_fast(const char *body, size_t len,
+    const struct xr_limits *lim, struct xr_request *out);
+/* xr_request_parse_xml is xr_request_parse_with without the fast path:
+ * libxml2 reads every body (tests compare the two). */
+int xr_request_parse_xml(const char *body, size_t len,
+    const struct xr_limits *lim, struct xr_request *out, struct fv_diag *d);
 /* xr_request_fini releases what a parse stored in r; safe after failure. */
 void xr_request_fini(struct xr_request *r);
 

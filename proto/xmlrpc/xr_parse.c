@@ -16,6 +16,9 @@
  * counting the items of every container against max_items. The xmlDoc
  * never leaves this file: it is freed before the parse returns.
  *
+ * Requests of the plain shape most clients send are read by xr_fast.c
+ * first, without libxml2; everything else comes here.
+ *
  * This module never logs and never echoes more than a few bytes of the
  * input into a message: the caller decides what a peer gets to see.
  */
@@ -279,8 +282,7 @@ xr_text(struct xr_pctx *c, const xmlNode *e, char **out, size_t *lenp)
 	return 0;
 }
 
-/* xr_scan_i32 reads [+-]digits into a 32-bit int; false if it is not one. */
-static bool
+bool
 xr_scan_i32(const char *s, size_t n, int32_t *out)
 {
 	int64_t v = 0;
@@ -929,8 +931,9 @@ xr_parse_call(struct xr_pctx *c, xmlDoc *doc, struct xr_request *out)
 	return xr_expect(c, root, pe->next, NULL, &n);
 }
 
-int
-xr_parser_request(struct xr_parser *p, const char *body, size_t len,
+/* xr_parser_request_xml reads any body with libxml2. */
+static int
+xr_parser_request_xml(struct xr_parser *p, const char *body, size_t len,
     const struct xr_limits *lim, struct xr_request *out, struct fv_diag *d)
 {
 	struct xr_pctx c;
@@ -949,6 +952,26 @@ xr_parser_request(struct xr_parser *p, const char *body, size_t len,
 	}
 	out->perr = c.perr;
 	return rv;
+}
+
+int
+xr_parser_request(struct xr_parser *p, const char *body, size_t len,
+    const struct xr_limits *lim, struct xr_request *out, struct fv_diag *d)
+{
+	if (xr_request_parse_fast(body, len, lim, out)) {
+		if (d != NULL) {
+			d->msg[0] = '\0';
+		}
+		return 0;
+	}
+	return xr_parser_request_xml(p, body, len, lim, out, d);
+}
+
+int
+xr_request_parse_xml(const char *body, size_t len, const struct xr_limits *lim,
+    struct xr_request *out, struct fv_diag *d)
+{
+	return xr_parser_request_xml(NULL, body, len, lim, out, d);
 }
 
 int

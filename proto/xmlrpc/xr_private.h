@@ -2,11 +2,13 @@
 #define FV_PROTO_XMLRPC_XR_PRIVATE_H
 
 /*
- * The representation of struct xr_value, shared by xr_value.c, xr_parse.c
- * and xr_write.c only. Nothing outside proto/xmlrpc includes this file:
- * users go through the accessors of xr_value.h.
+ * The representation of struct xr_value, shared by xr_value.c, xr_parse.c,
+ * xr_fast.c and xr_write.c only. Nothing outside proto/xmlrpc includes this
+ * file: users go through the accessors of xr_value.h.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/xmlrpc/xr_value.h"
 
@@ -72,6 +74,10 @@ struct xr_memo {
 	size_t len;
 	char bytes[]; /* len bytes, then a NUL */
 };
+
+/* xr_scan_i32 reads [+-]digits, XML white space around them, into a
+ * 32-bit int; false if it is not one (xr_parse.c, used by xr_fast.c). */
+bool xr_scan_i32(const char *s, size_t n, int32_t *out);
 
 /* xr_memo_drop releases v's memo, if any: v is about to change. */
 void xr_memo_drop(struct xr_value *v);

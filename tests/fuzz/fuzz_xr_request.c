@@ -25,6 +25,11 @@
  * - a parser kept across inputs (xr_parser_request, as the agent keeps
  *   one) gives the same outcome, message and tree as a fresh one, whatever
  *   inputs came before it;
+ * - the fast path (xr_request_parse_fast) takes only bodies that libxml2
+ *   alone (xr_request_parse_xml) reads to an equal call, under the default
+ *   and the tight limits, and leaves the request alone otherwise; and the
+ *   parse above, fast path first, answers exactly as libxml2 alone does
+ *   (outcome, class, message, call);
  * - an encoding memo of the params (xr_memo_new) attached to a copy makes
  *   the writer produce exactly the bytes it produces without one;
  * - the input bytes themselves, as a string value, make a document that
@@ -339,6 +344,50 @@ fuzz_reused_agrees(const uint8_t *data, size_t size, int rv,
 	xr_request_fini(&again);
 }
 
+/* fuzz_fast_under checks the fast path under lim against libxml2. */
+static void
+fuzz_fast_under(const uint8_t *data, size_t size, const struct xr_limits *lim)
+{
+	struct xr_request fast = { 0 }, full;
+	struct fv_diag d;
+	int rv;
+
+	if (!xr_request_parse_fast((const char *)data, size, lim, &fast)) {
+		FUZZ_CHECK(fast.method == NULL && fast.params == NULL, NULL);
+		return;
+	}
+	rv = xr_request_parse_xml((const char *)data, size, lim, &full, &d);
+	FUZZ_CHECK(rv == 0, d.msg);
+	FUZZ_CHECK(strcmp(fast.method, full.method) == 0, fast.method);
+	FUZZ_CHECK(xr_value_equal(fast.params, full.params), NULL);
+	xr_request_fini(&fast);
+	xr_request_fini(&full);
+}
+
+/* fuzz_fast_agrees compares the parse (rv, req, d), made with the fast
+ * path first, with libxml2 alone, and the fast path with libxml2. */
+static void
+fuzz_fast_agrees(const uint8_t *data, size_t size, int rv,
+    const struct xr_request *req, const struct fv_diag *d)
+{
+	struct xr_request full;
+	struct fv_diag d2;
+	int rv2;
+
+	memset(&d2, 'X', sizeof(d2));
+	rv2 = xr_request_parse_xml(
+	    (const char *)data, size, &xr_limits_request, &full, &d2);
+	FUZZ_CHECK(rv2 == rv && full.perr == req->perr, d2.msg);
+	FUZZ_CHECK(strcmp(d->msg, d2.msg) == 0, d2.msg);
+	if (rv == 0) {
+		FUZZ_CHECK(strcmp(req->method, full.method) == 0, full.method);
+		FUZZ_CHECK(xr_value_equal(req->params, full.params), NULL);
+		xr_request_fini(&full);
+	}
+	fuzz_fast_under(data, size, &xr_limits_request);
+	fuzz_fast_under(data, size, &fuzz_tight);
+}
+
 /* fuzz_memo_agrees writes params through a memo and without one. */
 static void
 fuzz_memo_agrees(const struct xr_value *params)
@@ -382,6 +431,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_escape(data, size);
 	fuzz_reused_agrees(data, size, rv, &req, &d);
+	fuzz_fast_agrees(data, size, rv, &req, &d);
 	if (rv != 0) {
 		fuzz_refusal(rv, &req, &d);
 		fuzz_tight_agrees(data, size, rv, &req);
