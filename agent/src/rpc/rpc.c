@@ -407,12 +407,16 @@ rpc_wait(struct rpc_call *call, void (*cancel)(struct rpc_call *), void *wait)
 {
 	struct rpc_ctx *ctx = call->ctx;
 
-	if (ctx->npending == ctx->pendcap) {
-		ctx->pendcap = ctx->pendcap ? ctx->pendcap * 2 : 8;
-		ctx->pending = fv_xreallocarray(
-		    ctx->pending, ctx->pendcap, sizeof(ctx->pending[0]));
+	/* A call already pending is handed from one waiter to the next (a
+	 * paced fan-out to its wait): it keeps its place in the list. */
+	if (!call->pending) {
+		if (ctx->npending == ctx->pendcap) {
+			ctx->pendcap = ctx->pendcap ? ctx->pendcap * 2 : 8;
+			ctx->pending = fv_xreallocarray(ctx->pending,
+			    ctx->pendcap, sizeof(ctx->pending[0]));
+		}
+		ctx->pending[ctx->npending++] = call;
 	}
-	ctx->pending[ctx->npending++] = call;
 	call->cancel = cancel;
 	call->wait = wait;
 	call->pending = true;

@@ -167,7 +167,8 @@ enum rpc_status rpc_fault(struct rpc_call *call, int code, const char *fmt, ...)
 /* rpc_result sets call's result (taken). Returns RPC_DONE. */
 enum rpc_status rpc_result(struct rpc_call *call, struct xr_value *v);
 
-/* rpc_wait marks call pending with a cancel function and its state. */
+/* rpc_wait marks call pending with a cancel function and its state; on
+ * a call already pending it replaces them (a waiter hands the call on). */
 enum rpc_status rpc_wait(
     struct rpc_call *call, void (*cancel)(struct rpc_call *), void *wait);
 

@@ -67,6 +67,10 @@ struct rpc_pwait *rpc_pwait_new(struct rpc_call *call, bool single);
 void rpc_pwait_add(struct rpc_pwait *w, struct proc_group *g, struct proc *p,
     bool stop, const char *namespec);
 
+/* rpc_pwait_free abandons w before rpc_pwait_begin (its call went away):
+ * nothing is answered; w is freed once its timer has closed. */
+void rpc_pwait_free(struct rpc_pwait *w);
+
 /* rpc_pwait_result appends an outcome known at once (taken). */
 void rpc_pwait_result(struct rpc_pwait *w, struct xr_value *result);
 

@@ -3,8 +3,9 @@
  * process, a group or all of them, process info, and stdin. Results,
  * fault codes and fault texts are 4.2.5's, and so is the order of the
  * result structs of the group and all variants. A start or stop with
- * wait=true hands its processes to a waiter (rpc_wait.c); params are read
- * by rpc_param.c.
+ * wait=true hands its processes to a waiter (rpc_wait.c), and the group
+ * and all variants go through the event gate (rpc_pace.c); params are
+ * read by rpc_param.c.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,17 +17,10 @@
 #include "common/xalloc.h"
 #include "process/supervisor.h"
 #include "rpc/rpc_methods.h"
+#include "rpc/rpc_pace.h"
 #include "rpc/rpc_proc.h"
 
 /* --- Start and stop --------------------------------------------------- */
-
-/* An outcome of one process: 0 (true), a fault, or RPC_PROC_WAIT. */
-#define RPC_PROC_WAIT (-1)
-
-struct rpc_pout {
-	int code;
-	char *detail; /* owned */
-};
 
 static int
 rpc_pout_set(struct rpc_pout *o, int code, char *detail_take)
@@ -80,7 +74,7 @@ rpc_proc_start_one(struct supervisor *sv, struct proc *p, const char *ns,
 		return rpc_pout_set(o, RPC_FAULT_SPAWN_ERROR, fv_xstrdup(ns));
 	}
 	if (wait && proc_state(p) != PROC_RUNNING) {
-		return rpc_pout_set(o, RPC_PROC_WAIT, NULL);
+		return rpc_pout_set(o, RPC_PACE_WAIT, NULL);
 	}
 	return rpc_pout_set(o, 0, NULL);
 }
@@ -102,45 +96,43 @@ rpc_proc_stop_one(struct supervisor *sv, struct proc *p, const char *ns,
 	}
 	supervisor_reap(sv);
 	if (wait && !proc_state_is_stopped(proc_state(p))) {
-		return rpc_pout_set(o, RPC_PROC_WAIT, NULL);
+		return rpc_pout_set(o, RPC_PACE_WAIT, NULL);
 	}
 	return rpc_pout_set(o, 0, NULL);
 }
 
-typedef int rpc_proc_one_fn(struct supervisor *sv, struct proc *p,
-    const char *ns, bool wait, struct rpc_pout *o);
+/* make_allfunc's predicates: isNotRunning and isRunning. */
+static bool
+rpc_proc_admits_start(const struct proc *p)
+{
+	return !rpc_proc_is_running(proc_state(p));
+}
 
-/* make_allfunc for start and stop: refs in order, those the predicate
- * (not running / running) admits. */
+static bool
+rpc_proc_admits_stop(const struct proc *p)
+{
+	return rpc_proc_is_running(proc_state(p));
+}
+
+static const struct rpc_pace_ops rpc_proc_start_ops = {
+	.stop = false,
+	.admits = rpc_proc_admits_start,
+	.one = rpc_proc_start_one,
+};
+
+static const struct rpc_pace_ops rpc_proc_stop_ops = {
+	.stop = true,
+	.admits = rpc_proc_admits_stop,
+	.one = rpc_proc_stop_one,
+};
+
+/* make_allfunc for start and stop: refs (taken) in order, paced. */
 static enum rpc_status
 rpc_proc_all(struct rpc_call *call, struct rpc_proc_ref *refs, size_t n,
     bool stop, bool wait)
 {
-	struct supervisor *sv = call->ctx->sv;
-	rpc_proc_one_fn *one = stop ? rpc_proc_stop_one : rpc_proc_start_one;
-	struct rpc_pwait *w = rpc_pwait_new(call, false);
-
-	for (size_t i = 0; i < n; i++) {
-		struct proc *p = refs[i].proc;
-		struct rpc_pout o = { 0 };
-		char *ns;
-
-		if (rpc_proc_is_running(proc_state(p)) != stop) {
-			continue;
-		}
-		ns = rpc_proc_namespec(refs[i].group, p);
-		if (one(sv, p, ns, wait, &o) == RPC_PROC_WAIT) {
-			rpc_pwait_add(w, refs[i].group, p, stop, NULL);
-		} else {
-			rpc_pwait_result(w,
-			    rpc_proc_result_struct(
-			        refs[i].group, p, o.code, o.detail));
-		}
-		free(o.detail);
-		free(ns);
-	}
-	free(refs);
-	return rpc_pwait_begin(w);
+	return rpc_pace_all_take(call,
+	    stop ? &rpc_proc_stop_ops : &rpc_proc_start_ops, refs, n, wait);
 }
 
 static enum rpc_status
@@ -169,7 +161,7 @@ rpc_proc_one(struct rpc_call *call, const struct xr_value *params, bool stop)
 	if (code == 0) {
 		return rpc_result(call, xr_bool_new(true));
 	}
-	if (code != RPC_PROC_WAIT) {
+	if (code != RPC_PACE_WAIT) {
 		rpc_fault(call, code, "%s", o.detail);
 		free(o.detail);
 		return RPC_DONE;

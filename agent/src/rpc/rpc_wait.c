@@ -41,6 +41,9 @@ struct rpc_pwait {
 	struct xr_value *results; /* owned: result structs so far */
 	uv_timer_t timer;
 	bool subscribed;
+	/* rpc_pwait_begin ran: until then a fan-out that spans loop
+	 * iterations (rpc_pace.c) is still adding, and nothing answers. */
+	bool begun;
 };
 
 static void
@@ -81,8 +84,7 @@ rpc_pwait_new(struct rpc_call *call, bool single)
 
 static void rpc_pwait_on_event(void *arg, const struct evbus_event *ev);
 
-/* Detaches w from its call and the bus and frees it (once closed). */
-static void
+void
 rpc_pwait_free(struct rpc_pwait *w)
 {
 	if (w->subscribed) {
@@ -113,6 +115,14 @@ rpc_pwait_add(struct rpc_pwait *w, struct proc_group *g, struct proc *p,
 		                             : rpc_proc_namespec(g, p),
 		.stop = stop,
 	};
+	/* From the first item on: a stop reached before rpc_pwait_begin
+	 * counts, and a group removed meanwhile is forgotten in time. */
+	if (!w->subscribed) {
+		evbus_subscribe(&w->sv->bus,
+		    EVBUS_PROC_STATE | EVBUS_GROUP_REMOVED, rpc_pwait_on_event,
+		    w);
+		w->subscribed = true;
+	}
 }
 
 void
@@ -249,8 +259,8 @@ rpc_pwait_on_timer(uv_timer_t *t)
 	struct rpc_pwait *w = t->data;
 	struct rpc_call *call = w->call;
 
-	if (call == NULL) {
-		return;
+	if (call == NULL || !w->begun) {
+		return; /* rpc_pwait_begin polls first */
 	}
 	if (!rpc_pwait_poll(w)) {
 		if (rpc_pwait_has_stops(w)) {
@@ -321,14 +331,12 @@ rpc_pwait_begin(struct rpc_pwait *w)
 {
 	struct rpc_call *call = w->call;
 
+	w->begun = true;
 	if (rpc_pwait_poll(w)) {
 		rpc_pwait_answer(w, call);
 		rpc_pwait_free(w);
 		return RPC_DONE;
 	}
-	evbus_subscribe(&w->sv->bus, EVBUS_PROC_STATE | EVBUS_GROUP_REMOVED,
-	    rpc_pwait_on_event, w);
-	w->subscribed = true;
 	if (rpc_pwait_has_stops(w)) {
 		uv_timer_start(
 		    &w->timer, rpc_pwait_on_timer, RPC_STOP_REPORT_MS + 1, 0);

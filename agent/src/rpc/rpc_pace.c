@@ -1,0 +1,317 @@
+/*
+ * The paced start and stop fan-outs (see rpc_pace.h). A walk owns its
+ * refs, its wait until it hands it to rpc_pwait_begin, and, once it has
+ * parked, a check and a hold timer; it is freed in their last close
+ * callback. It borrows the processes only while their group exists (it
+ * follows EVBUS_GROUP_REMOVED while parked) and its call only until the
+ * call is answered or cancelled. It never parks while the gate is open:
+ * a client that no listener slows down is answered as before, in the
+ * same loop iteration.
+ */
+#include "rpc/rpc_pace.h"
+
+#include <stdlib.h>
+
+#include "common/xalloc.h"
+#include "process/supervisor.h"
+#include "rpc/rpc_methods.h"
+
+struct rpc_pace {
+	struct rpc_call *call; /* borrowed; NULL once cancelled or done */
+	struct supervisor *sv; /* borrowed */
+	const struct rpc_pace_ops *ops; /* borrowed (static) */
+	struct rpc_pwait *w; /* owned until rpc_pwait_begin */
+	bool wait;
+	struct rpc_proc_ref *refs; /* owned; proc NULL: its group is gone */
+	struct xr_value **gone; /* owned, n slots or NULL: answers of those */
+	size_t n, next;
+	/* The hold of one backlog, as proc_soon's. */
+	bool holding;
+	bool hold_spent; /* ran out; no new hold until the gate opens */
+	uint64_t hold_since;
+	/* From the first park on. */
+	bool parked;
+	bool subscribed;
+	uv_check_t check; /* looks at the gate after each poll */
+	uv_timer_t hold_timer; /* ends the poll when the hold runs out */
+	int open_handles;
+};
+
+static void
+rpc_pace_free_refs(struct rpc_pace *pc)
+{
+	if (pc->gone != NULL) {
+		for (size_t i = 0; i < pc->n; i++) {
+			xr_value_free(pc->gone[i]);
+		}
+		free(pc->gone);
+		pc->gone = NULL;
+	}
+	free(pc->refs);
+	pc->refs = NULL;
+}
+
+static void
+rpc_pace_on_close(uv_handle_t *h)
+{
+	struct rpc_pace *pc = h->data;
+
+	if (--pc->open_handles == 0) {
+		free(pc);
+	}
+}
+
+static void rpc_pace_on_event(void *arg, const struct evbus_event *ev);
+
+/* Detaches pc from everything and frees it (once its handles closed). */
+static void
+rpc_pace_free(struct rpc_pace *pc)
+{
+	pc->call = NULL;
+	if (pc->w != NULL) {
+		rpc_pwait_free(pc->w);
+		pc->w = NULL;
+	}
+	rpc_pace_free_refs(pc);
+	if (pc->subscribed) {
+		evbus_unsubscribe(&pc->sv->bus, rpc_pace_on_event, pc);
+		pc->subscribed = false;
+	}
+	if (!pc->parked) {
+		free(pc);
+		return;
+	}
+	uv_close((uv_handle_t *)&pc->check, rpc_pace_on_close);
+	uv_close((uv_handle_t *)&pc->hold_timer, rpc_pace_on_close);
+}
+
+/* True while the gate holds the walk (see rpc_pace.h). */
+static bool
+rpc_pace_held(struct rpc_pace *pc)
+{
+	struct proc_soon *soon = &pc->sv->soon;
+	uint64_t now;
+
+	if (!supervisor_events_backed_up(pc->sv)) {
+		pc->holding = false;
+		pc->hold_spent = false;
+		return false;
+	}
+	if (pc->hold_spent) {
+		return false;
+	}
+	now = soon->ops.now_ns();
+	if (!pc->holding) {
+		pc->holding = true;
+		pc->hold_since = now;
+	}
+	if (now - pc->hold_since >= soon->hold_ns) {
+		pc->holding = false;
+		pc->hold_spent = true;
+		return false;
+	}
+	return true;
+}
+
+static bool
+rpc_pace_shutting_down(const struct supervisor *sv)
+{
+	return sv->mood == SV_RESTARTING || sv->mood == SV_SHUTDOWN;
+}
+
+/* make_allfunc's first pass for refs[i]. */
+static void
+rpc_pace_take(struct rpc_pace *pc, size_t i)
+{
+	struct rpc_proc_ref *r = &pc->refs[i];
+	struct rpc_pout o = { 0 };
+	char *ns;
+
+	if (r->proc == NULL) {
+		if (pc->gone != NULL && pc->gone[i] != NULL) {
+			rpc_pwait_result(pc->w, pc->gone[i]);
+			pc->gone[i] = NULL;
+		}
+		return;
+	}
+	if (!pc->ops->admits(r->proc)) {
+		return;
+	}
+	ns = rpc_proc_namespec(r->group, r->proc);
+	if (rpc_pace_shutting_down(pc->sv)) {
+		o.code = RPC_FAULT_SHUTDOWN_STATE;
+	} else {
+		pc->ops->one(pc->sv, r->proc, ns, pc->wait, &o);
+	}
+	if (o.code == RPC_PACE_WAIT) {
+		rpc_pwait_add(pc->w, r->group, r->proc, pc->ops->stop, NULL);
+	} else {
+		rpc_pwait_result(pc->w,
+		    rpc_proc_result_struct(
+		        r->group, r->proc, o.code, o.detail));
+	}
+	free(o.detail);
+	free(ns);
+}
+
+/* Whether refs[i] would start or stop something (and so make events). */
+static bool
+rpc_pace_acts(const struct rpc_pace *pc, size_t i)
+{
+	const struct proc *p = pc->refs[i].proc;
+
+	return p != NULL && pc->ops->admits(p);
+}
+
+/*
+ * Takes refs in order while the gate lets it; true once all are taken.
+ * The gate is asked only before a process that is started or stopped:
+ * one passed by makes no event, and must not park the call.
+ */
+static bool
+rpc_pace_walk(struct rpc_pace *pc)
+{
+	while (pc->next < pc->n) {
+		size_t i = pc->next;
+
+		if (rpc_pace_acts(pc, i) && rpc_pace_held(pc)) {
+			return false;
+		}
+		pc->next++;
+		rpc_pace_take(pc, i);
+		if (pc->call == NULL) {
+			return false; /* cancelled under the step */
+		}
+	}
+	return true;
+}
+
+static void
+rpc_pace_on_hold_timer(uv_timer_t *t)
+{
+	(void)t; /* its only job: end the poll; the check looks again */
+}
+
+/* Arms the hold timer for what is left of the hold. */
+static void
+rpc_pace_arm(struct rpc_pace *pc)
+{
+	const struct proc_soon *soon = &pc->sv->soon;
+	uint64_t gone = soon->ops.now_ns() - pc->hold_since;
+	uint64_t left = gone < soon->hold_ns ? soon->hold_ns - gone : 0;
+
+	uv_timer_start(&pc->hold_timer, rpc_pace_on_hold_timer,
+	    (left + 999999) / 1000000, 0);
+}
+
+static void rpc_pace_on_check(uv_check_t *h);
+static void rpc_pace_cancel(struct rpc_call *call);
+
+/* The walk stops until a later iteration; the call waits meanwhile. */
+static enum rpc_status
+rpc_pace_park(struct rpc_pace *pc)
+{
+	uv_loop_t *loop = pc->sv->loop;
+
+	pc->parked = true;
+	uv_check_init(loop, &pc->check);
+	uv_timer_init(loop, &pc->hold_timer);
+	pc->check.data = pc;
+	pc->hold_timer.data = pc;
+	pc->open_handles = 2;
+	uv_check_start(&pc->check, rpc_pace_on_check);
+	rpc_pace_arm(pc);
+	evbus_subscribe(
+	    &pc->sv->bus, EVBUS_GROUP_REMOVED, rpc_pace_on_event, pc);
+	pc->subscribed = true;
+	return rpc_wait(pc->call, rpc_pace_cancel, pc);
+}
+
+/* Hands the wait to rpc_wait.c, which answers now or when settled. */
+static enum rpc_status
+rpc_pace_end(struct rpc_pace *pc)
+{
+	struct rpc_call *call = pc->call;
+	struct rpc_pwait *w = pc->w;
+	bool parked = pc->parked;
+	enum rpc_status st;
+
+	pc->w = NULL;
+	rpc_pace_free(pc);
+	/* A parked call is pending already: rpc_pwait_begin takes it over,
+	 * or answers, and then on_done is ours to run. */
+	st = rpc_pwait_begin(w);
+	if (parked && st == RPC_DONE) {
+		rpc_finish(call);
+	}
+	return st;
+}
+
+static void
+rpc_pace_on_check(uv_check_t *h)
+{
+	struct rpc_pace *pc = h->data;
+
+	if (pc->call == NULL) {
+		return; /* closing */
+	}
+	if (!rpc_pace_walk(pc)) {
+		if (pc->call != NULL) {
+			rpc_pace_arm(pc);
+		}
+		return;
+	}
+	rpc_pace_end(pc);
+}
+
+static void
+rpc_pace_cancel(struct rpc_call *call)
+{
+	rpc_pace_free(call->wait);
+}
+
+/* The refs of a group about to be freed: answered now, or passed by. */
+static void
+rpc_pace_on_event(void *arg, const struct evbus_event *ev)
+{
+	struct rpc_pace *pc = arg;
+
+	for (size_t i = pc->next; i < pc->n; i++) {
+		struct rpc_proc_ref *r = &pc->refs[i];
+		char *ns;
+
+		if (r->proc == NULL || r->group != ev->group) {
+			continue;
+		}
+		if (pc->ops->admits(r->proc)) {
+			if (pc->gone == NULL) {
+				pc->gone = fv_xcalloc(pc->n, sizeof(*pc->gone));
+			}
+			ns = rpc_proc_namespec(r->group, r->proc);
+			pc->gone[i] = rpc_proc_result_struct(
+			    r->group, r->proc, RPC_FAULT_BAD_NAME, ns);
+			free(ns);
+		}
+		r->proc = NULL;
+		r->group = NULL;
+	}
+}
+
+enum rpc_status
+rpc_pace_all_take(struct rpc_call *call, const struct rpc_pace_ops *ops,
+    struct rpc_proc_ref *refs, size_t n, bool wait)
+{
+	struct rpc_pace *pc = fv_xcalloc(1, sizeof(*pc));
+
+	pc->call = call;
+	pc->sv = call->ctx->sv;
+	pc->ops = ops;
+	pc->w = rpc_pwait_new(call, false);
+	pc->wait = wait;
+	pc->refs = refs;
+	pc->n = n;
+	if (!rpc_pace_walk(pc)) {
+		return rpc_pace_park(pc);
+	}
+	return rpc_pace_end(pc);
+}
