@@ -22,8 +22,7 @@ proc_soon_stop_handles(struct proc_soon *s)
 	uv_idle_stop(&s->idle);
 	uv_check_stop(&s->check);
 	uv_timer_stop(&s->hold_timer);
-	s->holding = false;
-	s->hold_spent = false;
+	s->hold = (struct proc_hold){ 0 };
 }
 
 /* Drops the slots already run or removed; what is left keeps its order. */
@@ -75,7 +74,7 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 		/* A gate that closed during the batch ends it: the next
 		 * check decides whether to hold. */
 		if (budget_ns != UINT64_MAX && s->gate != NULL &&
-		    !s->hold_spent && s->gate(s->gate_arg)) {
+		    !s->hold.spent && s->gate(s->gate_arg)) {
 			break;
 		}
 	}
@@ -91,34 +90,47 @@ proc_soon_on_hold_timer(uv_timer_t *h)
 	(void)h; /* its only job: end the poll; the check looks again */
 }
 
+uint64_t
+proc_hold_left(
+    struct proc_hold *h, bool closed, uint64_t (*now)(void), uint64_t hold_ns)
+{
+	uint64_t t;
+
+	if (!closed) {
+		h->holding = false;
+		h->spent = false;
+		return 0;
+	}
+	if (h->spent) {
+		return 0;
+	}
+	t = now();
+	if (!h->holding) {
+		h->holding = true;
+		h->since = t;
+	}
+	if (t - h->since >= hold_ns) {
+		h->holding = false;
+		h->spent = true;
+		return 0;
+	}
+	return hold_ns - (t - h->since);
+}
+
 /* True while the gate holds the queue: then poll may block, until I/O
  * (a listener's answer) or the end of the hold. */
 static bool
 proc_soon_held(struct proc_soon *s)
 {
-	uint64_t now, left_ms;
+	uint64_t left = proc_hold_left(&s->hold,
+	    s->gate != NULL && s->gate(s->gate_arg), s->ops.now_ns, s->hold_ns);
 
-	if (s->gate == NULL || !s->gate(s->gate_arg)) {
-		s->holding = false;
-		s->hold_spent = false;
+	if (left == 0) {
 		return false;
 	}
-	if (s->hold_spent) {
-		return false;
-	}
-	now = s->ops.now_ns();
-	if (!s->holding) {
-		s->holding = true;
-		s->hold_since = now;
-	}
-	if (now - s->hold_since >= s->hold_ns) {
-		s->holding = false;
-		s->hold_spent = true;
-		return false;
-	}
-	left_ms = (s->hold_ns - (now - s->hold_since) + 999999) / 1000000;
 	uv_idle_stop(&s->idle);
-	uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer, left_ms, 0);
+	uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer,
+	    (left + 999999) / 1000000, 0);
 	return true;
 }
 

@@ -39,6 +39,22 @@ struct proc;
 /* The longest a gate holds the queue (see above). */
 #define PROC_SOON_HOLD_NS (20 * 1000 * 1000)
 
+/*
+ * The hold of one backlog, shared with whatever else waits on the same
+ * gate (rpc/rpc_pace.c): a closed gate is obeyed for at most hold_ns, then
+ * ignored until it has opened once.
+ */
+struct proc_hold {
+	uint64_t since; /* when the hold began */
+	bool holding;
+	bool spent; /* ran out; no new hold until the gate opens */
+};
+
+/* proc_hold_left tells how long h still holds, in ns (0: go on), given
+ * whether the gate is closed now; now() is called only when it is. */
+uint64_t proc_hold_left(
+    struct proc_hold *h, bool closed, uint64_t (*now)(void), uint64_t hold_ns);
+
 /* The seams of the queue (tests give their own). */
 struct proc_soon_ops {
 	void (*step)(struct proc *p); /* runs p's due step */
@@ -54,9 +70,7 @@ struct proc_soon {
 	bool (*gate)(void *arg); /* true: hold; NULL: never */
 	void *gate_arg;
 	uint64_t hold_ns;
-	uint64_t hold_since; /* ops.now_ns() when the hold began */
-	bool holding;
-	bool hold_spent; /* ran out; no new hold until the gate opens */
+	struct proc_hold hold;
 	/* q[head..n) in order; a NULL slot was removed and is dropped by
 	 * the next check. */
 	struct proc **q;

@@ -25,10 +25,10 @@ struct rpc_pace {
 	struct rpc_proc_ref *refs; /* owned; proc NULL: its group is gone */
 	struct xr_value **gone; /* owned, n slots or NULL: answers of those */
 	size_t n, next;
-	/* The hold of one backlog, as proc_soon's. */
-	bool holding;
-	bool hold_spent; /* ran out; no new hold until the gate opens */
-	uint64_t hold_since;
+	/* The hold of one backlog, as proc_soon's, and what is left of it
+	 * at the last look. */
+	struct proc_hold hold;
+	uint64_t hold_left_ns;
 	/* From the first park on. */
 	bool parked;
 	bool subscribed;
@@ -89,28 +89,12 @@ rpc_pace_free(struct rpc_pace *pc)
 static bool
 rpc_pace_held(struct rpc_pace *pc)
 {
-	struct proc_soon *soon = &pc->sv->soon;
-	uint64_t now;
+	const struct proc_soon *soon = &pc->sv->soon;
 
-	if (!supervisor_events_backed_up(pc->sv)) {
-		pc->holding = false;
-		pc->hold_spent = false;
-		return false;
-	}
-	if (pc->hold_spent) {
-		return false;
-	}
-	now = soon->ops.now_ns();
-	if (!pc->holding) {
-		pc->holding = true;
-		pc->hold_since = now;
-	}
-	if (now - pc->hold_since >= soon->hold_ns) {
-		pc->holding = false;
-		pc->hold_spent = true;
-		return false;
-	}
-	return true;
+	pc->hold_left_ns =
+	    proc_hold_left(&pc->hold, supervisor_events_backed_up(pc->sv),
+	        soon->ops.now_ns, soon->hold_ns);
+	return pc->hold_left_ns > 0;
 }
 
 static bool
@@ -192,16 +176,12 @@ rpc_pace_on_hold_timer(uv_timer_t *t)
 	(void)t; /* its only job: end the poll; the check looks again */
 }
 
-/* Arms the hold timer for what is left of the hold. */
+/* Arms the hold timer for what was left of the hold at the last look. */
 static void
 rpc_pace_arm(struct rpc_pace *pc)
 {
-	const struct proc_soon *soon = &pc->sv->soon;
-	uint64_t gone = soon->ops.now_ns() - pc->hold_since;
-	uint64_t left = gone < soon->hold_ns ? soon->hold_ns - gone : 0;
-
 	uv_timer_start(&pc->hold_timer, rpc_pace_on_hold_timer,
-	    (left + 999999) / 1000000, 0);
+	    (pc->hold_left_ns + 999999) / 1000000, 0);
 }
 
 static void rpc_pace_on_check(uv_check_t *h);
