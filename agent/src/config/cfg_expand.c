@@ -944,7 +944,11 @@ cfg_expand(const char *fmt, const struct cfg_expansions *ex, const char *what,
 	fv_buf_init(&c.out, CFG_EXPAND_MAX);
 
 	if ((rv = cfg_exp_run(&c)) == 0) {
-		*out = fv_buf_take(&c.out);
+		/* Results are option values kept for the daemon's lifetime:
+		 * a copy at their length, not the buffer's growth steps. The
+		 * result cannot hold a NUL (%c of 0 is refused). */
+		*out = fv_xstrndup(fv_buf_cstr(&c.out), c.out.len);
+		fv_buf_fini(&c.out);
 		return 0;
 	}
 	fv_buf_fini(&c.out);

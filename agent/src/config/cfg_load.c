@@ -944,9 +944,10 @@ cfg_processes_read(struct cfg_loader *L, struct cfg_ini_section *sec,
 		goto out;
 	}
 	cfg_xset_str(&cx, "here", L->cfg->here);
-	cfg_xset_str(&cx, "program_name", cfg_keep(L, program_name));
+	/* cx lives only in this call, as do both names. */
+	cfg_xset_str(&cx, "program_name", program_name);
 	cfg_xset_str(&cx, "host_node_name", L->node);
-	cfg_xset_str(&cx, "group_name", cfg_keep(L, group_name));
+	cfg_xset_str(&cx, "group_name", group_name);
 	if ((rv = cfg_proc_common_read(L, sec, &cx, &c, listener)) != 0) {
 		goto out;
 	}
@@ -1110,6 +1111,13 @@ cfg_group_add(struct cfg_loader *L, const char *name, enum cfg_group_type t,
 static void
 cfg_group_take(struct cfg_group *g, struct cfg_process *procs, size_t n)
 {
+	if (g->procs == NULL) {
+		/* Most groups get one section's processes: keep its array
+		 * instead of copying it and leaving a hole behind. */
+		g->procs = procs;
+		g->nprocs = n;
+		return;
+	}
 	g->procs = fv_xreallocarray(g->procs, g->nprocs + n, sizeof(*procs));
 	memcpy(g->procs + g->nprocs, procs, n * sizeof(*procs));
 	g->nprocs += n;

@@ -28,17 +28,22 @@ struct proc_chan_state; /* ANSI stripping and capture, per channel */
 struct proc_stdin;
 struct event_listener;
 
-/* One output channel of a process; lives as long as the proc. */
+/*
+ * One output channel of a process; lives as long as the proc. Fields of
+ * proc_chan and proc are ordered by alignment, so that none is padded:
+ * there is one proc per program, a thousand of them is common.
+ */
 struct proc_chan {
 	struct proc *proc; /* borrowed: the owner */
-	enum evbus_channel channel;
 	const struct cfg_logcfg *cfg; /* borrowed */
 	struct proc_pipe *pipe; /* the current child's, or NULL */
 	struct logfile *log; /* NULL: not open, or NONE */
 	char *logpath; /* AUTO made concrete; NULL: none */
+	/* NULL while neither capture mode nor strip_ansi is on. */
 	struct proc_chan_state *state;
-	bool paused; /* the log asked us to stop reading */
 	char *rbuf; /* read buffer, PROC_READ_CHUNK bytes */
+	enum evbus_channel channel;
+	bool paused; /* the log asked us to stop reading */
 };
 
 struct proc {
@@ -47,19 +52,19 @@ struct proc {
 	const struct cfg_process *cfg; /* borrowed from the group's config */
 	struct proc_policy pol;
 	struct proc_fsm fsm;
-	pid_t pid; /* 0: no child */
-	int stdin_fd; /* our end of the child's stdin, or -1 */
-	struct proc_stdin *in; /* its writer once used, or NULL */
 	uv_timer_t timer;
 	struct proc_chan out, err;
+	struct proc_stdin *in; /* its writer once used, or NULL */
 	char *spawnerr; /* the last spawn error, or NULL */
 	struct proc_tree tree; /* descendants seen while stopping */
 	int64_t laststart_wall; /* seconds since the epoch, 0: never */
 	int64_t laststop_wall;
-	unsigned open_handles; /* the timer and live pipes */
 	/* Its protocol state in its pool (eventlistener groups): borrowed
 	 * from the pool, or NULL. */
 	struct event_listener *listener;
+	pid_t pid; /* 0: no child */
+	int stdin_fd; /* our end of the child's stdin, or -1 */
+	unsigned open_handles; /* the timer and live pipes */
 	bool closing; /* proc_close() was called */
 	bool soon_queued; /* waits in the supervisor's proc_soon queue */
 };

@@ -40,11 +40,15 @@
 /* At most this many chunks are drained at an exit (8 MiB). */
 #define PROC_DRAIN_CHUNKS 64
 
+/*
+ * A pipe is its channel's current one while chan->pipe points to it; once
+ * detached it only waits for its handles to close. The channel lives in
+ * the proc, which is freed only after its pipes closed.
+ */
 struct proc_pipe {
 	uv_pipe_t h;
 	uv_timer_t *gather; /* armed while bytes gather; made when first used */
-	struct proc *proc; /* borrowed: outlives its pipes */
-	struct proc_chan *chan; /* NULL once detached */
+	struct proc_chan *chan; /* borrowed: outlives its pipes */
 	int closing; /* handles whose close callback is still due */
 	int size; /* the pipe's size; 0: not asked yet, -1: unknown */
 	int size0; /* its size before we enlarged it; 0: not enlarged */
@@ -60,14 +64,37 @@ static void proc_io_start_reading(struct proc_chan *c);
 static void proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void proc_io_on_gather(uv_timer_t *t);
 
+/*
+ * proc_io_chan_reset gives c a fresh splitter for a new child, or none:
+ * with capture mode off and strip_ansi off the splitter would pass every
+ * read on whole, so most channels go without its state (and its memory).
+ * strip_ansi is read from the running config at each spawn.
+ */
+static void
+proc_io_chan_reset(struct proc_chan *c)
+{
+	bool strip = c->proc->sv->cfg->sd.strip_ansi;
+
+	if (c->state != NULL) {
+		capture_fini(&c->state->cap);
+	}
+	if (c->cfg->capture_maxbytes <= 0 && !strip) {
+		free(c->state);
+		c->state = NULL;
+		return;
+	}
+	if (c->state == NULL) {
+		c->state = fv_xmalloc(sizeof(*c->state));
+	}
+	capture_init(&c->state->cap, (size_t)c->cfg->capture_maxbytes, strip);
+}
+
 void
 proc_io_chan_init(struct proc_chan *c, struct proc *p,
     enum evbus_channel channel, const struct cfg_logcfg *cfg)
 {
 	*c = (struct proc_chan){ .proc = p, .channel = channel, .cfg = cfg };
-	c->state = fv_xcalloc(1, sizeof(*c->state));
-	capture_init(&c->state->cap, (size_t)cfg->capture_maxbytes,
-	    p->sv->cfg->sd.strip_ansi);
+	proc_io_chan_reset(c);
 	if (cfg->kind == CFG_LOGFILE_PATH) {
 		c->logpath = fv_xstrdup(cfg->path);
 	}
@@ -311,6 +338,10 @@ proc_io_output(struct proc_chan *c, const char *data, size_t n)
 		proc_io_listener_output(c, data, n);
 		return;
 	}
+	if (c->state == NULL) {
+		proc_io_log(c, data, n, false); /* what the splitter would do */
+		return;
+	}
 	capture_feed(&c->state->cap, data, n, proc_io_on_piece, c);
 }
 
@@ -318,7 +349,9 @@ proc_io_output(struct proc_chan *c, const char *data, size_t n)
 static void
 proc_io_finish(struct proc_chan *c)
 {
-	capture_finish(&c->state->cap, proc_io_on_piece, c);
+	if (c->state != NULL) {
+		capture_finish(&c->state->cap, proc_io_on_piece, c);
+	}
 }
 
 /* The handles of a pipe share pp: it goes with the last close. */
@@ -326,7 +359,7 @@ static void
 proc_io_on_close(uv_handle_t *h)
 {
 	struct proc_pipe *pp = h->data;
-	struct proc *p = pp->proc;
+	struct proc *p = pp->chan->proc;
 
 	if (h != (uv_handle_t *)&pp->h) {
 		free(h); /* the gather timer */
@@ -348,7 +381,6 @@ proc_io_chan_stop(struct proc_chan *c)
 	}
 	proc_io_finish(c);
 	c->pipe = NULL;
-	pp->chan = NULL;
 	pp->gathering = false;
 	pp->closing = 1;
 	if (pp->gather != NULL) {
@@ -364,7 +396,7 @@ proc_io_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	struct proc_pipe *pp = h->data;
 	struct proc_chan *c = pp->chan;
 
-	if (c == NULL) {
+	if (c->pipe != pp) {
 		*buf = uv_buf_init(NULL, 0);
 		return;
 	}
@@ -391,7 +423,7 @@ proc_io_gather_later(struct proc_pipe *pp, uint64_t delay)
 {
 	if (pp->gather == NULL) {
 		pp->gather = fv_xmalloc(sizeof(*pp->gather));
-		uv_timer_init(pp->proc->sv->loop, pp->gather);
+		uv_timer_init(pp->chan->proc->sv->loop, pp->gather);
 		pp->gather->data = pp;
 	}
 	if (!pp->gathering) {
@@ -458,7 +490,7 @@ proc_io_on_gather(uv_timer_t *t)
 	uv_os_fd_t fd;
 
 	pp->gathering = false;
-	if (c == NULL || c->paused ||
+	if (c->pipe != pp || c->paused ||
 	    uv_fileno((uv_handle_t *)&pp->h, &fd) != 0) {
 		return;
 	}
@@ -509,7 +541,7 @@ proc_io_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	struct proc_pipe *pp = s->data;
 	struct proc_chan *c = pp->chan;
 
-	if (c == NULL) {
+	if (c->pipe != pp) {
 		return;
 	}
 	if (nread > 0) {
@@ -659,7 +691,6 @@ proc_io_attach(struct proc_chan *c, int *fd)
 		return;
 	}
 	pp = fv_xcalloc(1, sizeof(*pp));
-	pp->proc = c->proc;
 	pp->chan = c;
 	uv_pipe_init(c->proc->sv->loop, &pp->h, 0);
 	pp->h.data = pp;
@@ -671,14 +702,6 @@ proc_io_attach(struct proc_chan *c, int *fd)
 	c->proc->open_handles++;
 	c->pipe = pp;
 	proc_io_start_reading(c);
-}
-
-static void
-proc_io_chan_reset(struct proc_chan *c)
-{
-	capture_fini(&c->state->cap);
-	capture_init(&c->state->cap, (size_t)c->cfg->capture_maxbytes,
-	    c->proc->sv->cfg->sd.strip_ansi);
 }
 
 void

@@ -140,47 +140,104 @@ proc_spawn_resolve(
 	return -1;
 }
 
+/* One NAME=value of a child's environment, borrowed from its sources. */
+struct proc_env_ent {
+	const char *key;
+	size_t keylen;
+	const char *val;
+};
+
+/* proc_env_set is a dict assignment: a known name keeps its place. */
+static void
+proc_env_set(struct proc_env_ent *v, size_t *n, const char *key, size_t keylen,
+    const char *val)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (v[i].keylen == keylen &&
+		    memcmp(v[i].key, key, keylen) == 0) {
+			v[i].val = val;
+			return;
+		}
+	}
+	v[(*n)++] = (struct proc_env_ent){ key, keylen, val };
+}
+
+static void
+proc_env_put(
+    struct proc_env_ent *v, size_t *n, const char *key, const char *val)
+{
+	proc_env_set(v, n, key, strlen(key), val);
+}
+
+/*
+ * proc_spawn_envp builds 4.2.5's environment: supervisord's own, then
+ * the SUPERVISOR_* names, then the program's environment. The entries
+ * borrow from their sources until the end, which copies them into one
+ * block (the array, then its strings; freed with one free()): a spawn
+ * storm then leaves no trail of small freed strings between the
+ * long-lived allocations made at each spawn.
+ */
 static char **
 proc_spawn_envp(const struct cfg_process *pc, const struct proc_spawn_ctx *ctx)
 {
-	struct fv_kvmap env = { 0 };
+	struct proc_env_ent *v;
+	/* Each assignment adds at most one entry: the environ's, four
+	 * SUPERVISOR_* names, the program's and the mark. */
+	size_t n = 0, max = pc->environment.n + 5, size;
 	const char *url;
-	char **envp;
+	char **envp, *s;
 
 	for (size_t i = 0; ctx->environ != NULL && ctx->environ[i] != NULL;
 	     i++) {
-		const char *eq = strchr(ctx->environ[i], '=');
-		char *k;
-
-		if (eq == NULL) {
-			continue;
-		}
-		k = fv_xstrndup(
-		    ctx->environ[i], (size_t)(eq - ctx->environ[i]));
-		fv_kvmap_set(&env, k, eq + 1);
-		free(k);
+		max++;
 	}
-	fv_kvmap_set(&env, "SUPERVISOR_ENABLED", "1");
+	v = fv_xreallocarray(NULL, max, sizeof(*v));
+	for (size_t i = 0; ctx->environ != NULL && ctx->environ[i] != NULL;
+	     i++) {
+		const char *eq = strchr(ctx->environ[i], '=');
+
+		if (eq != NULL) {
+			proc_env_set(v, &n, ctx->environ[i],
+			    (size_t)(eq - ctx->environ[i]), eq + 1);
+		}
+	}
+	proc_env_put(v, &n, "SUPERVISOR_ENABLED", "1");
 	url = pc->serverurl != NULL ? pc->serverurl : ctx->serverurl;
 	if (url != NULL && *url != '\0') {
-		fv_kvmap_set(&env, "SUPERVISOR_SERVER_URL", url);
+		proc_env_put(v, &n, "SUPERVISOR_SERVER_URL", url);
 	}
-	fv_kvmap_set(&env, "SUPERVISOR_PROCESS_NAME", pc->name);
+	proc_env_put(v, &n, "SUPERVISOR_PROCESS_NAME", pc->name);
 	if (ctx->group_name != NULL) {
-		fv_kvmap_set(&env, "SUPERVISOR_GROUP_NAME", ctx->group_name);
+		proc_env_put(v, &n, "SUPERVISOR_GROUP_NAME", ctx->group_name);
 	}
-	fv_kvmap_update(&env, &pc->environment);
+	for (size_t i = 0; i < pc->environment.n; i++) {
+		const struct fv_kv *kv = &pc->environment.v[i];
+
+		proc_env_put(v, &n, kv->key, kv->val);
+	}
 	/* Ours, last so a program cannot unset it by configuration: how a
 	 * restarted agent recognises what a killed one left running. */
 	if (ctx->mark != NULL) {
-		fv_kvmap_set(&env, DAEMON_MARK_VAR, ctx->mark);
+		proc_env_put(v, &n, DAEMON_MARK_VAR, ctx->mark);
 	}
-	envp = fv_xreallocarray(NULL, env.n + 1, sizeof(*envp));
-	for (size_t i = 0; i < env.n; i++) {
-		envp[i] = fv_xasprintf("%s=%s", env.v[i].key, env.v[i].val);
+	size = (n + 1) * sizeof(*envp);
+	for (size_t i = 0; i < n; i++) {
+		size += v[i].keylen + strlen(v[i].val) + 2;
 	}
-	envp[env.n] = NULL;
-	fv_kvmap_free(&env);
+	envp = fv_xmalloc(size);
+	s = (char *)(envp + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t vl = strlen(v[i].val);
+
+		envp[i] = s;
+		memcpy(s, v[i].key, v[i].keylen);
+		s += v[i].keylen;
+		*s++ = '=';
+		memcpy(s, v[i].val, vl + 1);
+		s += vl + 1;
+	}
+	envp[n] = NULL;
+	free(v);
 	return envp;
 }
 
@@ -243,7 +300,7 @@ proc_spawn_req_fini(struct proc_spawn_req *req)
 {
 	free(req->filename);
 	proc_spawn_strv_free(req->argv);
-	proc_spawn_strv_free(req->envp);
+	free(req->envp); /* one block with its strings */
 	free(req->directory);
 	ident_fini(&req->ident);
 	*req = (struct proc_spawn_req){

@@ -3,7 +3,9 @@
  * loop: a burst of line writes is read in far fewer reads than lines, a
  * line is passed on while the program runs (also after a quiet spell), a
  * burst followed by an exit is drained whole, and a quiet program leaves
- * no timer running.
+ * no timer running. A channel has capture state only with capture mode or
+ * strip_ansi on (decided at each spawn); without it output still reaches
+ * the log and the main log, and a last partial line is drained at exit.
  */
 #include <sys/stat.h>
 
@@ -49,7 +51,28 @@ static const char progs[] =
     "exec sleep 1000\"\n"
     "autostart=false\n"
     "startsecs=0\n"
-    "stdout_logfile=%(here)s/twice.log\n";
+    "stdout_logfile=%(here)s/twice.log\n"
+    "[program:plain]\n"
+    "command=/bin/sh -c \"echo out; echo err >&2; printf tail\"\n"
+    "autostart=false\n"
+    "autorestart=false\n"
+    "startsecs=0\n"
+    "stdout_logfile=%(here)s/plain.log\n"
+    "stderr_logfile=%(here)s/plain.err\n"
+    "[program:capt]\n"
+    "command=/bin/sh -c \"printf 'before\\\\n<!--XSUPERVISOR:BEGIN-->"
+    "inside<!--XSUPERVISOR:END-->after\\\\n'\"\n"
+    "autostart=false\n"
+    "autorestart=false\n"
+    "startsecs=0\n"
+    "stdout_capture_maxbytes=1KB\n"
+    "stdout_logfile=%(here)s/capt.log\n"
+    "[program:color]\n"
+    "command=/usr/bin/printf \"\\033[31mred\\033[0m\\n\"\n"
+    "autostart=false\n"
+    "autorestart=false\n"
+    "startsecs=0\n"
+    "stdout_logfile=%(here)s/color.log\n";
 
 static int
 setup(void **state)
@@ -245,6 +268,99 @@ test_lines_pass_and_quiet_pipe_idles(void **state)
 	assert_true(iterations < 20);
 }
 
+/* run_to_exit starts ns and waits until it has exited and its stdout log
+ * (name) holds want bytes. */
+static void
+run_to_exit(struct fx *f, const char *ns, const char *name, size_t want)
+{
+	struct fx_call c;
+
+	fx_start(f, &c, "supervisor.startProcess", "sb", ns, 0);
+	fx_call_fini(&c);
+	assert_true(fx_wait_state(f, ns, PROC_EXITED, 10000));
+	assert_true(wait_log(f, name, want, 10000));
+}
+
+static void
+test_plain_channel_has_no_state(void **state)
+{
+	struct fx *f = *state;
+	struct proc *p = fx_proc(f, "plain");
+	char *got, *mainlog;
+	size_t len;
+
+	assert_null(p->out.state);
+	assert_null(p->err.state);
+	run_to_exit(f, "plain", "plain.log", 8);
+	assert_true(wait_log(f, "plain.err", 4, 10000));
+	assert_null(p->out.state);
+	assert_null(p->err.state);
+	/* The last line has no newline: drained at exit, not held back. */
+	got = read_all(f, "plain.log", &len);
+	assert_non_null(got);
+	assert_string_equal(got, "out\ntail");
+	free(got);
+	got = read_all(f, "plain.err", &len);
+	assert_non_null(got);
+	assert_string_equal(got, "err\n");
+	free(got);
+	assert_int_equal(mainlog_flush_sync(f->log), 0);
+	mainlog = read_all(f, "main.log", &len);
+	assert_non_null(mainlog);
+	assert_non_null(strstr(mainlog, "'plain' stderr output:\nerr\n"));
+	free(mainlog);
+}
+
+static void
+test_capture_mode_has_state(void **state)
+{
+	struct fx *f = *state;
+	struct proc *p = fx_proc(f, "capt");
+	char *got, *mainlog;
+	size_t len;
+
+	assert_non_null(p->out.state);
+	assert_null(p->err.state);
+	run_to_exit(f, "capt", "capt.log", 13);
+	got = read_all(f, "capt.log", &len);
+	assert_non_null(got);
+	assert_string_equal(got, "before\nafter\n");
+	free(got);
+	assert_int_equal(mainlog_flush_sync(f->log), 0);
+	mainlog = read_all(f, "main.log", &len);
+	assert_non_null(mainlog);
+	assert_non_null(strstr(mainlog, "'capt' stdout emitted a comm event"));
+	free(mainlog);
+}
+
+/* strip_ansi is read at each spawn: the state comes and goes with it. */
+static void
+test_strip_ansi_state_follows_config(void **state)
+{
+	static const char raw[] = "\033[31mred\033[0m\n";
+	struct fx *f = *state;
+	struct proc *p = fx_proc(f, "color");
+	char *got, *want;
+	size_t len;
+
+	run_to_exit(f, "color", "color.log", strlen(raw));
+	assert_null(p->out.state);
+	f->cfg->sd.strip_ansi = true;
+	run_to_exit(f, "color", "color.log", strlen(raw) + 4);
+	assert_non_null(p->out.state);
+	assert_non_null(p->err.state);
+	f->cfg->sd.strip_ansi = false;
+	run_to_exit(f, "color", "color.log", 2 * strlen(raw) + 4);
+	assert_null(p->out.state);
+	assert_null(p->err.state);
+	got = read_all(f, "color.log", &len);
+	assert_non_null(got);
+	want = fv_xasprintf("%sred\n%s", raw, raw);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -255,6 +371,12 @@ main(void)
 		    test_burst_then_exit_is_drained, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_lines_pass_and_quiet_pipe_idles, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_plain_channel_has_no_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_capture_mode_has_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_strip_ansi_state_follows_config, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
