@@ -22,12 +22,14 @@ enum cfg_group_type {
 };
 
 /* One child-output channel (stdout or stderr) of a process. */
+/* There is a cfg_process (with two cfg_logcfg) per program, a thousand
+ * is common: fields in order of alignment, so that none is padded. */
 struct cfg_logcfg {
-	enum cfg_logfile_kind kind; /* NONE, AUTO or PATH (syslog -> NONE) */
 	char *path; /* CFG_LOGFILE_PATH only */
 	long long maxbytes;
 	long long backups;
 	long long capture_maxbytes;
+	enum cfg_logfile_kind kind; /* NONE, AUTO or PATH (syslog -> NONE) */
 	bool events_enabled;
 	bool syslog;
 };
@@ -38,22 +40,22 @@ struct cfg_process {
 	char *directory; /* NULL: inherit */
 	long long umask; /* -1: inherit */
 	long long priority;
-	bool autostart;
-	enum cfg_autorestart autorestart;
 	long long startsecs;
 	long long startretries;
 	long uid; /* -1: no user= */
 	char *user; /* user= as written, or NULL */
 	struct cfg_logcfg out, err;
-	int stopsignal;
 	long long stopwaitsecs;
-	bool stopasgroup;
-	bool killasgroup;
 	int *exitcodes;
 	size_t nexitcodes;
-	bool redirect_stderr;
 	struct fv_kvmap environment; /* [supervisord] env overlaid by ours */
 	char *serverurl; /* NULL: AUTO */
+	enum cfg_autorestart autorestart;
+	int stopsignal;
+	bool autostart;
+	bool stopasgroup;
+	bool killasgroup;
+	bool redirect_stderr;
 };
 
 struct cfg_fcgi_socket {

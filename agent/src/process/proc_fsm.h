@@ -31,30 +31,32 @@ enum proc_restart {
 };
 
 /* What the configuration says; borrowed by the machine, never changed. */
+/* Both structs are in every struct proc: fields in order of alignment,
+ * so that none is padded. */
 struct proc_policy {
 	uint64_t startsecs_ms;
 	long long startretries;
-	bool autostart;
-	enum proc_restart autorestart;
 	const int *exitcodes; /* borrowed */
 	size_t nexitcodes;
 	uint64_t stopwaitsecs_ms;
+	enum proc_restart autorestart;
+	bool autostart;
 	bool stopasgroup;
 	bool killasgroup;
 };
 
 struct proc_fsm {
-	enum proc_state state;
 	long long backoff; /* failed starts since the last RUNNING */
-	bool started; /* laststart is set: spawned at least once */
 	uint64_t laststart_ms; /* when the last spawn was attempted */
 	uint64_t delay_ms; /* deadline: retry (BACKOFF) or SIGKILL */
+	enum proc_state state;
+	int exitstatus; /* -1: terminated by a signal */
+	bool started; /* laststart is set: spawned at least once */
 	bool killing; /* a stop signal was sent */
 	bool has_pid; /* a child is alive and not yet reaped */
 	bool administrative_stop;
 	bool system_stop;
 	bool has_exitstatus;
-	int exitstatus; /* -1: terminated by a signal */
 };
 
 enum proc_event {
