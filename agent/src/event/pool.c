@@ -126,7 +126,7 @@ event_pool_accepted(const struct event_pool *pool)
 bool
 event_pool_backed_up(const struct event_pool *pool)
 {
-	if (!pool->takes_states || pool->n * 4 < pool->max) {
+	if (!pool->takes_states || pool->n == 0) {
 		return false;
 	}
 	for (size_t i = 0; i < pool->nlisteners; i++) {
@@ -136,6 +136,13 @@ event_pool_backed_up(const struct event_pool *pool)
 		}
 	}
 	return false;
+}
+
+uint64_t
+event_pool_taken(const struct event_pool *pool)
+{
+	return event_pool_accepted(pool) - pool->dropped -
+	    (uint64_t)event_pool_buffered(pool);
 }
 
 uint64_t

@@ -119,12 +119,20 @@ size_t event_pool_buffer_size(const struct event_pool *pool);
 uint64_t event_pool_accepted(const struct event_pool *pool);
 
 /*
- * event_pool_backed_up is true when the pool takes state changes, holds
- * a quarter of its buffer or more, and has a listener that can take them
- * (alive and RUNNING): more restarts now would only push the oldest out,
- * while waiting a little lets the listeners catch up (see proc_soon.h).
+ * event_pool_backed_up is true when the pool takes state changes, has an
+ * event waiting in its buffer, and has a listener that can take it (alive
+ * and RUNNING): more restarts now would only fill the buffer, while
+ * waiting a little lets the listeners catch up (see proc_soon.h). Any
+ * event, not a fraction of the buffer: the programs already started
+ * still add their RUNNING and EXITED events after the gate closes, and
+ * with 50 programs in flight a quarter of a buffer of 10 left too little
+ * room for them.
  */
 bool event_pool_backed_up(const struct event_pool *pool);
+
+/* event_pool_taken counts the events handed to listeners (accepted, less
+ * those dropped and those still buffered): it grows as they keep up. */
+uint64_t event_pool_taken(const struct event_pool *pool);
 
 /* event_pool_dropped counts the events dropped because the buffer was
  * full, since the pool was made. */

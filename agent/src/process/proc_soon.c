@@ -50,7 +50,7 @@ static void
 proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 {
 	size_t end = s->n;
-	uint64_t t0 = s->ops.now_ns();
+	uint64_t t0 = s->ops.now_ns(), progress;
 
 	s->in_check = true;
 	while (s->head < end) {
@@ -73,8 +73,8 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 		}
 		/* A gate that closed during the batch ends it: the next
 		 * check decides whether to hold. */
-		if (budget_ns != UINT64_MAX && s->gate != NULL &&
-		    !s->hold.spent && s->gate(s->gate_arg)) {
+		if (budget_ns != UINT64_MAX && !s->hold.spent &&
+		    proc_soon_gate(s, &progress)) {
 			break;
 		}
 	}
@@ -91,8 +91,8 @@ proc_soon_on_hold_timer(uv_timer_t *h)
 }
 
 uint64_t
-proc_hold_left(
-    struct proc_hold *h, bool closed, uint64_t (*now)(void), uint64_t hold_ns)
+proc_hold_left(struct proc_hold *h, bool closed, uint64_t progress,
+    uint64_t (*now)(void), uint64_t hold_ns)
 {
 	uint64_t t;
 
@@ -101,13 +101,16 @@ proc_hold_left(
 		h->spent = false;
 		return 0;
 	}
-	if (h->spent) {
+	if (h->spent && progress == h->progress) {
 		return 0;
 	}
 	t = now();
-	if (!h->holding) {
+	if (!h->holding || progress != h->progress) {
+		/* A new hold, or one whose listeners moved on: from now. */
 		h->holding = true;
+		h->spent = false;
 		h->since = t;
+		h->progress = progress;
 	}
 	if (t - h->since >= hold_ns) {
 		h->holding = false;
@@ -122,8 +125,10 @@ proc_hold_left(
 static bool
 proc_soon_held(struct proc_soon *s)
 {
-	uint64_t left = proc_hold_left(&s->hold,
-	    s->gate != NULL && s->gate(s->gate_arg), s->ops.now_ns, s->hold_ns);
+	uint64_t progress;
+	bool closed = proc_soon_gate(s, &progress);
+	uint64_t left = proc_hold_left(
+	    &s->hold, closed, progress, s->ops.now_ns, s->hold_ns);
 
 	if (left == 0) {
 		return false;
@@ -179,11 +184,18 @@ proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
 
 void
 proc_soon_set_gate(
-    struct proc_soon *s, bool (*gate)(void *arg), void *arg, uint64_t hold_ns)
+    struct proc_soon *s, proc_gate_fn *gate, void *arg, uint64_t hold_ns)
 {
 	s->gate = gate;
 	s->gate_arg = arg;
 	s->hold_ns = hold_ns;
+}
+
+bool
+proc_soon_gate(const struct proc_soon *s, uint64_t *progress)
+{
+	*progress = 0;
+	return s->gate != NULL && s->gate(s->gate_arg, progress);
 }
 
 void

@@ -23,12 +23,17 @@
  * queued later, and poll does not block while any is left.
  *
  * A gate may hold the queue: while it says so, no step runs and poll
- * blocks, for at most PROC_SOON_HOLD_NS; after that the steps run
- * whatever the gate says, until it has opened once. The supervisor holds
- * restarts while an event-listener pool is backed up, so that listeners
+ * blocks, as long as what it waits for makes progress: a hold runs out
+ * after PROC_SOON_HOLD_NS without progress, and then the steps run
+ * whatever the gate says, until it opens or progress is made again. The
+ * supervisor holds restarts while an event-listener pool is backed up,
+ * with the events its listeners take as the progress, so that listeners
  * that keep up get every state change instead of the oldest being
- * dropped; listeners that do not keep up delay restarts once, by that
- * bound, and then lose events as in 4.2.5.
+ * dropped; listeners that take nothing delay restarts once, by that
+ * bound, and then lose events as in 4.2.5. Progress, not only the gate
+ * opening, ends a spent hold: otherwise one hiccup of the listeners lets
+ * restarts run free for good, making events faster than the listeners
+ * (slowed by the loop's spawning) take them, and the gate never opens.
  */
 
 struct proc;
@@ -36,24 +41,30 @@ struct proc;
 /* Budget of one iteration: a few forks of a large agent. */
 #define PROC_SOON_BUDGET_NS (3 * 1000 * 1000)
 
-/* The longest a gate holds the queue (see above). */
+/* How long a gate holds the queue without progress (see above). */
 #define PROC_SOON_HOLD_NS (20 * 1000 * 1000)
 
 /*
  * The hold of one backlog, shared with whatever else waits on the same
- * gate (rpc/rpc_pace.c): a closed gate is obeyed for at most hold_ns, then
- * ignored until it has opened once.
+ * gate (rpc/rpc_pace.c): a closed gate is obeyed until hold_ns pass with
+ * no progress, then ignored until it opens or progress is made.
  */
 struct proc_hold {
-	uint64_t since; /* when the hold began */
+	uint64_t since; /* when the hold began or last saw progress */
+	uint64_t progress; /* the gate's progress count then */
 	bool holding;
-	bool spent; /* ran out; no new hold until the gate opens */
+	bool spent; /* ran out; no new hold until the gate opens or moves */
 };
 
 /* proc_hold_left tells how long h still holds, in ns (0: go on), given
- * whether the gate is closed now; now() is called only when it is. */
-uint64_t proc_hold_left(
-    struct proc_hold *h, bool closed, uint64_t (*now)(void), uint64_t hold_ns);
+ * whether the gate is closed now and its progress count (any change is
+ * progress); now() is called only when it is closed. */
+uint64_t proc_hold_left(struct proc_hold *h, bool closed, uint64_t progress,
+    uint64_t (*now)(void), uint64_t hold_ns);
+
+/* A gate: true to hold, with *progress a count that changes whenever
+ * what the hold waits for moves on. */
+typedef bool proc_gate_fn(void *arg, uint64_t *progress);
 
 /* The seams of the queue (tests give their own). */
 struct proc_soon_ops {
@@ -67,7 +78,7 @@ struct proc_soon {
 	uv_timer_t hold_timer; /* wakes poll when a hold runs out */
 	struct proc_soon_ops ops;
 	uint64_t budget_ns;
-	bool (*gate)(void *arg); /* true: hold; NULL: never */
+	proc_gate_fn *gate; /* NULL: never holds */
 	void *gate_arg;
 	uint64_t hold_ns;
 	struct proc_hold hold;
@@ -85,10 +96,12 @@ void proc_soon_init(struct proc_soon *s, uv_loop_t *loop);
 /* proc_soon_init_ops is proc_soon_init with other seams and budget. */
 void proc_soon_init_ops(struct proc_soon *s, uv_loop_t *loop,
     const struct proc_soon_ops *ops, uint64_t budget_ns);
-/* proc_soon_set_gate makes gate(arg) hold the queue, for at most hold_ns
- * (PROC_SOON_HOLD_NS in the agent); NULL removes the gate. */
+/* proc_soon_set_gate makes gate(arg) hold the queue, until hold_ns pass
+ * without progress (PROC_SOON_HOLD_NS in the agent); NULL removes it. */
 void proc_soon_set_gate(
-    struct proc_soon *s, bool (*gate)(void *arg), void *arg, uint64_t hold_ns);
+    struct proc_soon *s, proc_gate_fn *gate, void *arg, uint64_t hold_ns);
+/* proc_soon_gate asks s's gate (false, progress 0, when there is none). */
+bool proc_soon_gate(const struct proc_soon *s, uint64_t *progress);
 /* proc_soon_add queues p (once, borrowed) behind every step already
  * queued; it runs in a later iteration, never in the current check. */
 void proc_soon_add(struct proc_soon *s, struct proc *p);

@@ -23,19 +23,23 @@
 /* 4.2.5 repeats "waiting for ... to die" every 3 seconds. */
 #define SV_SHUTDOWN_REPORT_MS 3000
 
-/* The gate of the due steps: a listener pool is backed up. */
+/* The gate of the due steps: a listener pool is backed up. Progress: the
+ * events its listeners have taken (any backed-up pool's). */
 static bool
-supervisor_pools_backed_up(void *arg)
+supervisor_pools_backed_up(void *arg, uint64_t *progress)
 {
 	struct supervisor *sv = arg;
+	bool closed = false;
 
 	for (size_t i = 0; i < sv->ngroups; i++) {
-		if (sv->groups[i]->pool != NULL &&
-		    event_pool_backed_up(sv->groups[i]->pool)) {
-			return true;
+		struct event_pool *pool = sv->groups[i]->pool;
+
+		if (pool != NULL && event_pool_backed_up(pool)) {
+			closed = true;
+			*progress += event_pool_taken(pool);
 		}
 	}
-	return false;
+	return closed;
 }
 
 void
@@ -57,11 +61,11 @@ supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
 }
 
 bool
-supervisor_events_backed_up(struct supervisor *sv)
+supervisor_events_backed_up(struct supervisor *sv, uint64_t *progress)
 {
 	/* The gate installed on the due steps, not the pools directly: a
 	 * test that replaces it drives every holder alike. */
-	return sv->soon.gate != NULL && sv->soon.gate(sv->soon.gate_arg);
+	return proc_soon_gate(&sv->soon, progress);
 }
 
 void

@@ -113,11 +113,13 @@ int supervisor_remove_group(struct supervisor *sv, struct proc_group *g);
 /*
  * supervisor_events_backed_up is the gate of sv's due steps (sv->soon):
  * true while an event-listener pool that takes PROCESS_STATE events is
- * backed up (event_pool_backed_up). Whatever makes state changes in bulk
- * holds them while it is true, for at most sv->soon.hold_ns per backlog,
- * as the due steps do. Tests may replace the gate (proc_soon_set_gate).
+ * backed up (event_pool_backed_up); *progress counts the events its
+ * listeners have taken. Whatever makes state changes in bulk holds them
+ * while it is true, until sv->soon.hold_ns pass without progress, as the
+ * due steps do (proc_hold). Tests may replace the gate
+ * (proc_soon_set_gate).
  */
-bool supervisor_events_backed_up(struct supervisor *sv);
+bool supervisor_events_backed_up(struct supervisor *sv, uint64_t *progress);
 
 /* supervisor_start lets processes start (autostart) from now on. */
 void supervisor_start(struct supervisor *sv);

@@ -90,10 +90,11 @@ static bool
 rpc_pace_held(struct rpc_pace *pc)
 {
 	const struct proc_soon *soon = &pc->sv->soon;
+	uint64_t progress;
+	bool closed = supervisor_events_backed_up(pc->sv, &progress);
 
-	pc->hold_left_ns =
-	    proc_hold_left(&pc->hold, supervisor_events_backed_up(pc->sv),
-	        soon->ops.now_ns, soon->hold_ns);
+	pc->hold_left_ns = proc_hold_left(
+	    &pc->hold, closed, progress, soon->ops.now_ns, soon->hold_ns);
 	return pc->hold_left_ns > 0;
 }
 

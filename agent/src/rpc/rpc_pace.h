@@ -12,10 +12,11 @@
  * by the supervisor's event gate (supervisor_events_backed_up): the
  * processes are taken in order while the gate is open; when it closes,
  * the call parks and goes on in a later loop iteration, once listeners
- * have taken events. A backlog holds a call for at most sv->soon.hold_ns;
- * then the rest goes at once, until the gate has opened again, so that
- * listeners that do not keep up lose events (as in 4.2.5) rather than
- * stall the client. With the gate open the walk runs to its end inside
+ * have taken events. A backlog holds a call until sv->soon.hold_ns pass
+ * without the listeners taking an event (proc_hold); then the rest goes
+ * at once, until the gate opens or they take one again, so that
+ * listeners that are stuck lose events (as in 4.2.5) rather than stall
+ * the client. With the gate open the walk runs to its end inside
  * the call, as it always did.
  *
  * The answer is what the walk in one piece gives: the outcomes known at

@@ -372,7 +372,7 @@ test_fail_rebuffers_at_head(void **state)
 }
 
 static void
-test_backed_up_at_a_quarter_of_the_buffer(void **state)
+test_backed_up_while_an_event_waits(void **state)
 {
 	struct fake f = { 0 };
 	struct event_pool_params pp = {
@@ -400,11 +400,15 @@ test_backed_up_at_a_quarter_of_the_buffer(void **state)
 		event_pool_accept(ticks, ev[i]);
 	}
 	assert_false(event_pool_backed_up(pool));
+	assert_int_equal(event_pool_taken(pool), 0);
 	l = ready(&f, pool, 0); /* takes one: 1 of 8 left */
 	assert_int_equal(l->state, EVENT_LISTENER_BUSY);
-	assert_false(event_pool_backed_up(pool));
-	event_pool_accept(pool, ev[2]); /* 2 of 8: a quarter */
+	assert_int_equal(event_pool_taken(pool), 1);
+	/* One event waits while the listener is busy: backed up. */
 	assert_true(event_pool_backed_up(pool));
+	event_pool_accept(pool, ev[2]); /* 2 of 8 */
+	assert_true(event_pool_backed_up(pool));
+	assert_int_equal(event_pool_taken(pool), 1);
 	/* A pool without state events never holds restarts. */
 	ready(&f, ticks, 0);
 	event_pool_accept(ticks, ev[2]);
@@ -799,7 +803,7 @@ main(void)
 		cmocka_unit_test(test_dispatch_envelope_and_ok),
 		cmocka_unit_test(test_result_split_bytewise),
 		cmocka_unit_test(test_fail_rebuffers_at_head),
-		cmocka_unit_test(test_backed_up_at_a_quarter_of_the_buffer),
+		cmocka_unit_test(test_backed_up_while_an_event_waits),
 		cmocka_unit_test(test_bad_result_lines),
 		cmocka_unit_test(test_python_int_lengths),
 		cmocka_unit_test(test_result_line_cap),

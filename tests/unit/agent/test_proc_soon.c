@@ -40,6 +40,8 @@ struct fx {
 	int gate_closed_left; /* the gate holds for this many calls */
 	bool gate_always; /* ... or for ever */
 	unsigned gate_calls;
+	int progress_moves_left; /* the gate reports progress this often */
+	uint64_t progress;
 };
 
 static struct fx *fx_cur; /* the seams take no context */
@@ -85,11 +87,16 @@ fx_on_prepare(uv_prepare_t *h)
 }
 
 static bool
-fx_gate(void *arg)
+fx_gate(void *arg, uint64_t *progress)
 {
 	struct fx *f = arg;
 
 	f->gate_calls++;
+	if (f->progress_moves_left > 0) {
+		f->progress_moves_left--;
+		f->progress++;
+	}
+	*progress = f->progress;
 	if (f->gate_always) {
 		return true;
 	}
@@ -391,6 +398,52 @@ test_soon_gate_hold_runs_out(void **state)
 }
 
 static void
+test_soon_gate_hold_lasts_while_listeners_progress(void **state)
+{
+	/* The gate never opens, but what it waits for moves on at its
+	 * first four checks (t = 2..8 ms): each move starts the 5 ms again,
+	 * so the hold runs out at t >= 13 ms, in iteration 7 (t = 14 ms),
+	 * not 4 as without progress. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->tick_ns = 2 * MS;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 5 * MS);
+	f->gate_always = true;
+	f->progress_moves_left = 4;
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	assert_int_equal(f->iter_of[0], 7);
+	fx_free(f);
+}
+
+static void
+test_soon_spent_hold_rearms_on_progress(void **state)
+{
+	/* A hold ran out (no progress): the steps run. Then the listeners
+	 * take an event: the next check holds again, for a new 5 ms. */
+	struct proc_hold h = { 0 };
+
+	(void)state;
+	fx_cur = &(struct fx){ .now_ns = 0 };
+	assert_int_equal(
+	    proc_hold_left(&h, true, 7, fx_now_ns, 5 * MS), 5 * MS);
+	fx_cur->now_ns = 5 * MS;
+	assert_int_equal(proc_hold_left(&h, true, 7, fx_now_ns, 5 * MS), 0);
+	assert_true(h.spent);
+	fx_cur->now_ns = 6 * MS;
+	assert_int_equal(proc_hold_left(&h, true, 7, fx_now_ns, 5 * MS), 0);
+	assert_int_equal(
+	    proc_hold_left(&h, true, 8, fx_now_ns, 5 * MS), 5 * MS);
+	assert_false(h.spent);
+	/* The gate opening ends the hold at once. */
+	assert_int_equal(proc_hold_left(&h, false, 8, fx_now_ns, 5 * MS), 0);
+	assert_false(h.holding);
+	fx_cur = NULL;
+}
+
+static void
 fx_hook_close_gate(struct fx *f, int idx)
 {
 	if (idx == 1) {
@@ -431,6 +484,9 @@ main(void)
 		cmocka_unit_test(test_soon_fini_drops_the_queue),
 		cmocka_unit_test(test_soon_gate_holds_until_it_opens),
 		cmocka_unit_test(test_soon_gate_hold_runs_out),
+		cmocka_unit_test(
+		    test_soon_gate_hold_lasts_while_listeners_progress),
+		cmocka_unit_test(test_soon_spent_hold_rearms_on_progress),
 		cmocka_unit_test(test_soon_gate_closing_ends_the_batch),
 	};
 

@@ -68,10 +68,11 @@ struct gate {
 };
 
 static bool
-gate_closed(void *arg)
+gate_closed(void *arg, uint64_t *progress)
 {
 	struct gate *g = arg;
 
+	(void)progress; /* no listener takes anything here */
 	g->asked++;
 	return g->on && g->acts >= g->k;
 }
