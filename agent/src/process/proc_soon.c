@@ -125,6 +125,12 @@ proc_hold_left(struct proc_hold *h, bool closed, uint64_t progress,
 static bool
 proc_soon_held(struct proc_soon *s)
 {
+	if (s->yielding > 0) {
+		/* A paced call goes first; proc_soon_yield() wakes us. */
+		uv_idle_stop(&s->idle);
+		uv_timer_stop(&s->hold_timer);
+		return true;
+	}
 	uint64_t progress;
 	bool closed = proc_soon_gate(s, &progress);
 	uint64_t left = proc_hold_left(
@@ -150,6 +156,19 @@ proc_soon_on_check(uv_check_t *h)
 	uv_timer_stop(&s->hold_timer);
 	uv_idle_start(&s->idle, proc_soon_on_idle);
 	proc_soon_run(s, s->budget_ns);
+}
+
+void
+proc_soon_yield(struct proc_soon *s, bool yield)
+{
+	if (yield) {
+		s->yielding++;
+		return;
+	}
+	if (--s->yielding == 0 && s->open && s->live > 0) {
+		/* Poll must not block: the steps held meanwhile are due. */
+		uv_idle_start(&s->idle, proc_soon_on_idle);
+	}
 }
 
 void

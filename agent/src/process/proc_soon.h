@@ -82,6 +82,7 @@ struct proc_soon {
 	void *gate_arg;
 	uint64_t hold_ns;
 	struct proc_hold hold;
+	unsigned yielding; /* paced calls waiting on the gate: they go first */
 	/* q[head..n) in order; a NULL slot was removed and is dropped by
 	 * the next check. */
 	struct proc **q;
@@ -102,6 +103,14 @@ void proc_soon_set_gate(
     struct proc_soon *s, proc_gate_fn *gate, void *arg, uint64_t hold_ns);
 /* proc_soon_gate asks s's gate (false, progress 0, when there is none). */
 bool proc_soon_gate(const struct proc_soon *s, uint64_t *progress);
+/*
+ * proc_soon_yield(s, true) makes s hold its steps, whatever the gate
+ * says, until a matching proc_soon_yield(s, false): a client's paced
+ * fan-out (rpc/rpc_pace.c) waiting on the same gate goes first. Without
+ * it, restarts of the programs that call had already started took every
+ * opening of the gate, and the call never ended.
+ */
+void proc_soon_yield(struct proc_soon *s, bool yield);
 /* proc_soon_add queues p (once, borrowed) behind every step already
  * queued; it runs in a later iteration, never in the current check. */
 void proc_soon_add(struct proc_soon *s, struct proc *p);

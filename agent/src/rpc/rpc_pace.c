@@ -81,6 +81,7 @@ rpc_pace_free(struct rpc_pace *pc)
 		free(pc);
 		return;
 	}
+	proc_soon_yield(&pc->sv->soon, false);
 	uv_close((uv_handle_t *)&pc->check, rpc_pace_on_close);
 	uv_close((uv_handle_t *)&pc->hold_timer, rpc_pace_on_close);
 }
@@ -195,6 +196,8 @@ rpc_pace_park(struct rpc_pace *pc)
 	uv_loop_t *loop = pc->sv->loop;
 
 	pc->parked = true;
+	/* Restarts wait behind us: they would take every opening. */
+	proc_soon_yield(&pc->sv->soon, true);
 	uv_check_init(loop, &pc->check);
 	uv_timer_init(loop, &pc->hold_timer);
 	pc->check.data = pc;

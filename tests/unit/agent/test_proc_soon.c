@@ -40,6 +40,8 @@ struct fx {
 	int gate_closed_left; /* the gate holds for this many calls */
 	bool gate_always; /* ... or for ever */
 	unsigned gate_calls;
+	unsigned unyield_at; /* proc_soon_yield(false) at this iteration */
+	uv_idle_t spin; /* the paced call's own handles, until then */
 	int progress_moves_left; /* the gate reports progress this often */
 	uint64_t progress;
 };
@@ -84,6 +86,10 @@ fx_on_prepare(uv_prepare_t *h)
 
 	f->iter++;
 	f->now_ns += f->tick_ns;
+	if (f->unyield_at != 0 && f->iter == f->unyield_at) {
+		proc_soon_yield(&f->soon, false);
+		uv_close((uv_handle_t *)&f->spin, NULL);
+	}
 }
 
 static bool
@@ -419,6 +425,33 @@ test_soon_gate_hold_lasts_while_listeners_progress(void **state)
 }
 
 static void
+fx_on_spin(uv_idle_t *h)
+{
+	(void)h; /* keeps the loop turning, as a parked call's check does */
+}
+
+static void
+test_soon_yields_to_a_paced_call(void **state)
+{
+	/* While a paced call waits on the gate, the steps wait behind it,
+	 * gate or no gate; they run once it is done, without a new event
+	 * to wake the loop. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->tick_ns = 1 * MS;
+	proc_soon_yield(&f->soon, true);
+	f->unyield_at = 5;
+	uv_idle_init(&f->loop, &f->spin);
+	uv_idle_start(&f->spin, fx_on_spin);
+	fx_add_all(f);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	assert_int_equal(f->iter_of[0], 5);
+	fx_free(f);
+}
+
+static void
 test_soon_spent_hold_rearms_on_progress(void **state)
 {
 	/* A hold ran out (no progress): the steps run. Then the listeners
@@ -487,6 +520,7 @@ main(void)
 		cmocka_unit_test(
 		    test_soon_gate_hold_lasts_while_listeners_progress),
 		cmocka_unit_test(test_soon_spent_hold_rearms_on_progress),
+		cmocka_unit_test(test_soon_yields_to_a_paced_call),
 		cmocka_unit_test(test_soon_gate_closing_ends_the_batch),
 	};
 
