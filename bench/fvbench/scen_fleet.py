@@ -530,10 +530,10 @@ def measure_baseline(ctx, n, reps, window):
 
 
 def run(ctx):
-    n = 20 if ctx.quick else 100
-    reps = ({"status": 3, "restart": 2, "events": 1} if ctx.quick else
+    n = 5 if ctx.quick else 100
+    reps = ({"status": 2, "restart": 1, "events": 1} if ctx.quick else
             {"status": 5, "restart": 3, "events": 3})
-    window = 3 if ctx.quick else 10
+    window = 2 if ctx.quick else 10
     lim = [parse_kv(line) for line in run_tool(
         [ctx.bin("forkexec"), "-n", n * PROGS, "-r", reps["restart"] + 1,
          "--", "/bin/sleep", "100000"]).splitlines()]

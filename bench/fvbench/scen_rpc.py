@@ -27,7 +27,7 @@ def body(method, n):
 
 
 def load(ctx, sock, bodyfile, conns):
-    t, w = (1.0, 0.3) if ctx.quick else (3.0, 0.5)
+    t, w = (0.7, 0.2) if ctx.quick else (3.0, 0.5)
     r = parse_kv(run_tool([ctx.bin("load"), "-s", sock, "-b", bodyfile,
                            "-c", conns, "-t", t, "-w", w]))
     if r["faults"] or r["errors"]:

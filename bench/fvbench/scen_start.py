@@ -63,7 +63,7 @@ def idle(ctx, d, seconds):
 def run(ctx):
     rows, raw = [], {}
     ns = [1000] if ctx.quick else [100, 500, 1000]
-    idle_s = 0 if "i" not in ctx.only else 5 if ctx.quick else 60
+    idle_s = 0 if "i" not in ctx.only else 3 if ctx.quick else 60
     for n in ns:
         reps = 1 if ctx.quick else (3 if n == 1000 else 5)
         res = {"4.2.5": [], "fleetvisord": [], "limit": [], "limit_seq": []}
