@@ -184,9 +184,9 @@ def norm_interrupt_text(text):
 def norm_fg_noise(text):
     """4.2.5's fg output thread, after the detach, sometimes dies
     printing one of these (races in its asyncore use and its exit)."""
-    text = re.sub(r"(?m)^error: <class 'AttributeError'>, 'NoneType' object "
-                  r"has no attribute '_fileno': file: \S+ line: \d+\n", "",
-                  text)
+    text = re.sub(r"(?m)^error: <class 'AttributeError'>, "
+                  r"'(?:NoneType|socket)' object has no attribute "
+                  r"'_fileno': file: \S+ line: \d+\n", "", text)
     # The message may follow a prompt already shown on the same line.
     return re.sub(r"(?m)(?:^|(?<=> ))\S+ Cannot connect, error: "
                   r"<class '(?:SystemExit|OSError)'> "
