@@ -419,10 +419,14 @@ proc_run(struct proc *p, enum proc_event ev, const struct proc_exit *ex,
 	return true;
 }
 
+/* A deadline came: the step waits its turn with the others, under the
+ * event gate and the budget (proc_soon.h), as a due-now step does. */
 static void
 proc_on_timer(uv_timer_t *t)
 {
-	proc_tick(t->data);
+	struct proc *p = t->data;
+
+	proc_soon_add(&p->sv->soon, p);
 }
 
 void
@@ -431,10 +435,11 @@ proc_tick(struct proc *p)
 	pid_t before = p->pid;
 
 	proc_run(p, PEV_TICK, NULL, NULL);
-	/* Timers due together (a storm of restarts) all run in one timer
-	 * phase, and a fork can take milliseconds (large RSS, sanitizers):
-	 * reap between spawns, so that no zombie waits for the whole burst
-	 * (RELIABILITY G2). Safe here: every state is consistent again. */
+	/* A batch of spawns (a storm of restarts) can take milliseconds
+	 * (a fork of a large RSS, sanitizers): reap between spawns, as far
+	 * as the event gate allows, so that no zombie waits for the whole
+	 * batch (RELIABILITY G2). Safe here: every state is consistent
+	 * again. */
 	if (p->pid != before) {
 		supervisor_reap(p->sv);
 	}

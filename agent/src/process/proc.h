@@ -91,7 +91,7 @@ void proc_give_up(struct proc *p);
  * so no byte the child wrote is lost, then runs the state machine. */
 void proc_on_reaped(struct proc *p, int wstatus);
 
-/* proc_tick runs the step that is due now (its timer, or proc_soon). */
+/* proc_tick runs the step that is due now (proc_soon calls it). */
 void proc_tick(struct proc *p);
 
 /* proc_reevaluate re-arms the timer after the supervisor's mood changed. */

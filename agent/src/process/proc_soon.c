@@ -23,6 +23,7 @@ proc_soon_stop_handles(struct proc_soon *s)
 	uv_check_stop(&s->check);
 	uv_timer_stop(&s->hold_timer);
 	s->hold = (struct proc_hold){ 0 };
+	s->closed_on_work = false;
 }
 
 /* Drops the slots already run or removed; what is left keeps its order. */
@@ -38,10 +39,12 @@ proc_soon_compact(struct proc_soon *s)
 	}
 	s->head = 0;
 	s->n = k;
-	if (k == 0) {
+	if (k == 0 && !s->reap_due) {
 		proc_soon_stop_handles(s);
 	}
 }
+
+static bool proc_soon_waited_max(const struct proc_soon *s);
 
 /* Runs the steps queued before the call, oldest first, until budget_ns
  * is spent (at least one). Steps they queue wait for the next check, or a
@@ -74,7 +77,7 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 		/* A gate that closed during the batch ends it: the next
 		 * check decides whether to hold. */
 		if (budget_ns != UINT64_MAX && !s->hold.spent &&
-		    proc_soon_gate(s, &progress)) {
+		    !proc_soon_waited_max(s) && proc_soon_gate(s, &progress)) {
 			break;
 		}
 	}
@@ -83,6 +86,7 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 }
 
 static void proc_soon_on_idle(uv_idle_t *h);
+static void proc_soon_on_check(uv_check_t *h);
 
 static void
 proc_soon_on_hold_timer(uv_timer_t *h)
@@ -120,42 +124,168 @@ proc_hold_left(struct proc_hold *h, bool closed, uint64_t progress,
 	return hold_ns - (t - h->since);
 }
 
-/* True while the gate holds the queue: then poll may block, until I/O
- * (a listener's answer) or the end of the hold. */
-static bool
-proc_soon_held(struct proc_soon *s)
+/* How long the work queued must still wait, in ns (0: go on): the
+ * gate's hold, but no longer than PROC_SOON_WAIT_MAX_NS after the gate
+ * closed on it. */
+static uint64_t
+proc_soon_wait(struct proc_soon *s)
 {
-	if (s->yielding > 0) {
-		/* A paced call goes first; proc_soon_yield() wakes us. */
-		uv_idle_stop(&s->idle);
-		uv_timer_stop(&s->hold_timer);
-		return true;
-	}
-	uint64_t progress;
+	uint64_t progress, left, t, age;
 	bool closed = proc_soon_gate(s, &progress);
-	uint64_t left = proc_hold_left(
-	    &s->hold, closed, progress, s->ops.now_ns, s->hold_ns);
 
-	if (left == 0) {
-		return false;
+	left = proc_hold_left(
+	    &s->hold, closed, progress, s->ops.now_ns, s->hold_ns);
+	if (!closed) {
+		s->closed_on_work = false;
+		return 0;
 	}
-	uv_idle_stop(&s->idle);
-	uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer,
-	    (left + 999999) / 1000000, 0);
-	return true;
+	t = s->ops.now_ns();
+	if (!s->closed_on_work) {
+		s->closed_on_work = true;
+		s->closed_since = t;
+	}
+	age = t - s->closed_since;
+	if (left == 0 || age >= PROC_SOON_WAIT_MAX_NS) {
+		return 0;
+	}
+	return left < PROC_SOON_WAIT_MAX_NS - age ? left
+	                                          : PROC_SOON_WAIT_MAX_NS - age;
 }
 
+/* True once the gate has been closed on the work for the longest wait. */
+static bool
+proc_soon_waited_max(const struct proc_soon *s)
+{
+	return s->closed_on_work &&
+	    s->ops.now_ns() - s->closed_since >= PROC_SOON_WAIT_MAX_NS;
+}
+
+/* How long the due steps must still wait, in ns (0: run them now;
+ * UINT64_MAX: until a paced call is done, proc_soon_yield wakes us). */
+static uint64_t
+proc_soon_step_wait(struct proc_soon *s)
+{
+	return s->yielding > 0 ? UINT64_MAX : proc_soon_wait(s);
+}
+
+/* Reaps one child at a time while the wait allows; returns how long the
+ * ones left must still wait (0: none is left). */
+static uint64_t
+proc_soon_reap_run(struct proc_soon *s)
+{
+	uint64_t wait = 0;
+
+	if (s->reaping) {
+		return 0; /* a reap's own consequences: the outer run goes on */
+	}
+	s->reaping = true;
+	while (s->open && s->reap_due) {
+		if ((wait = proc_soon_wait(s)) > 0) {
+			break;
+		}
+		if (!s->reap(s->reap_arg)) {
+			s->reap_due = false;
+		}
+	}
+	s->reaping = false;
+	return wait;
+}
+
+/* Leaves the handles as what is left needs: idle while something may go
+ * at once, else the hold timer for the shortest wait, or nothing. */
+static void
+proc_soon_arm(struct proc_soon *s, uint64_t wait)
+{
+	if (s->live == 0 && !s->reap_due) {
+		proc_soon_stop_handles(s);
+		return;
+	}
+	uv_check_start(&s->check, proc_soon_on_check);
+	if (wait == 0) {
+		uv_timer_stop(&s->hold_timer);
+		uv_idle_start(&s->idle, proc_soon_on_idle);
+		return;
+	}
+	uv_idle_stop(&s->idle);
+	if (wait == UINT64_MAX) {
+		uv_timer_stop(&s->hold_timer);
+		return;
+	}
+	uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer,
+	    (wait + 999999) / 1000000, 0);
+}
+
+static uint64_t
+proc_soon_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Once per iteration, after poll: exits first, then the due steps. */
 static void
 proc_soon_on_check(uv_check_t *h)
 {
 	struct proc_soon *s = h->data;
+	uint64_t wait = UINT64_MAX, step_wait = UINT64_MAX;
 
-	if (proc_soon_held(s)) {
+	if (s->reap_due) {
+		uint64_t w = proc_soon_reap_run(s);
+
+		if (!s->open) {
+			return;
+		}
+		if (s->reap_due) {
+			wait = w;
+		}
+	}
+	if (s->live > 0 && (step_wait = proc_soon_step_wait(s)) == 0) {
+		proc_soon_run(s, s->budget_ns);
+		if (!s->open) {
+			return;
+		}
+		/* Steps left over from the budget go on next iteration;
+		 * exits a spawn found waiting (proc_tick) wait as before. */
+		if (s->live > 0) {
+			step_wait = 0;
+		} else if (s->reap_due) {
+			wait = proc_soon_wait(s);
+		}
+	}
+	if (s->live > 0) {
+		wait = proc_soon_min(wait, step_wait);
+	}
+	proc_soon_arm(s, wait);
+}
+
+void
+proc_soon_set_reaper(struct proc_soon *s, proc_reap_fn *reap, void *arg)
+{
+	s->reap = reap;
+	s->reap_arg = arg;
+}
+
+void
+proc_soon_reap(struct proc_soon *s)
+{
+	uint64_t wait;
+
+	if (!s->open || s->reap == NULL) {
 		return;
 	}
-	uv_timer_stop(&s->hold_timer);
-	uv_idle_start(&s->idle, proc_soon_on_idle);
-	proc_soon_run(s, s->budget_ns);
+	s->reap_due = true;
+	wait = proc_soon_reap_run(s);
+	if (s->in_check || s->reaping) {
+		return; /* the check arms the handles once its run is over */
+	}
+	if (s->reap_due) {
+		/* Before poll blocks, the check must be due to look again,
+		 * and the hold timer must end that poll in time. */
+		uv_check_start(&s->check, proc_soon_on_check);
+		if (!uv_is_active((uv_handle_t *)&s->idle)) {
+			uv_timer_start(&s->hold_timer, proc_soon_on_hold_timer,
+			    (wait + 999999) / 1000000, 0);
+		}
+	}
 }
 
 void
@@ -174,7 +304,8 @@ proc_soon_yield(struct proc_soon *s, bool yield)
 void
 proc_soon_flush(struct proc_soon *s)
 {
-	if (!s->open || s->in_check || s->live == 0) {
+	if (!s->open || s->in_check || s->live == 0 ||
+	    proc_soon_step_wait(s) > 0) {
 		return;
 	}
 	proc_soon_run(s, UINT64_MAX);
@@ -258,7 +389,9 @@ proc_soon_remove(struct proc_soon *s, struct proc *p)
 	}
 	if (--s->live == 0 && !s->in_check) {
 		s->head = s->n = 0;
-		proc_soon_stop_handles(s);
+		if (!s->reap_due) {
+			proc_soon_stop_handles(s);
+		}
 	}
 }
 

@@ -8,13 +8,14 @@
 #include <uv.h>
 
 /*
- * Processes whose next step is due now (a spawn at startup, an
- * autorestart): they take it in a later loop iteration, after I/O has
- * been polled, as 4.2.5's transition() runs once per loop. A process timer
- * re-armed with no delay from inside libuv's timer phase would run again
- * in the same phase (libuv 1.44): a program that exits at once and
- * restarts at once would then keep the loop in that phase forever, with
- * no I/O, no reaping and no RPC.
+ * Processes whose next step is due (a spawn at startup, an autorestart,
+ * the end of startsecs, a backoff or stopwaitsecs timer): they take it in
+ * a later loop iteration, after I/O has been polled, as 4.2.5's
+ * transition() runs once per loop. A process timer re-armed with no delay
+ * from inside libuv's timer phase would run again in the same phase
+ * (libuv 1.44): a program that exits at once and restarts at once would
+ * then keep the loop in that phase forever, with no I/O, no reaping and
+ * no RPC. A process timer that fires only queues its process here.
  *
  * One iteration runs steps, oldest first, only until a time budget is
  * spent (at least one step), so that a thousand spawns at startup or a
@@ -26,14 +27,18 @@
  * blocks, as long as what it waits for makes progress: a hold runs out
  * after PROC_SOON_HOLD_NS without progress, and then the steps run
  * whatever the gate says, until it opens or progress is made again. The
- * supervisor holds restarts while an event-listener pool is backed up,
- * with the events its listeners take as the progress, so that listeners
- * that keep up get every state change instead of the oldest being
- * dropped; listeners that take nothing delay restarts once, by that
- * bound, and then lose events as in 4.2.5. Progress, not only the gate
- * opening, ends a spent hold: otherwise one hiccup of the listeners lets
- * restarts run free for good, making events faster than the listeners
- * (slowed by the loop's spawning) take them, and the gate never opens.
+ * supervisor holds steps while an event-listener pool is backed up, with
+ * the events its listeners take as the progress, so that listeners that
+ * keep up get every state change instead of the oldest being dropped;
+ * listeners that take nothing delay steps once, by that bound, and then
+ * lose events as in 4.2.5. Progress, not only the gate opening, ends a
+ * spent hold: otherwise one hiccup of the listeners lets restarts run
+ * free for good, making events faster than the listeners (slowed by the
+ * loop's spawning) take them, and the gate never opens. Whatever the
+ * progress, nothing waits longer than PROC_SOON_WAIT_MAX_NS of a gate
+ * closed all along: events that come from elsewhere faster than the
+ * listeners take them keep a pool backed up for good, and a stop's
+ * SIGKILL or a zombie (RELIABILITY G2) must not wait for ever on that.
  */
 
 struct proc;
@@ -66,6 +71,18 @@ uint64_t proc_hold_left(struct proc_hold *h, bool closed, uint64_t progress,
  * what the hold waits for moves on. */
 typedef bool proc_gate_fn(void *arg, uint64_t *progress);
 
+/*
+ * Exits are state changes too, and they come in bursts: after any stall
+ * of the loop, every program that exited meanwhile would be reaped at
+ * once, and listeners that keep up would lose the oldest of that burst.
+ * So the queue also reaps, one child at a time, as the gate allows:
+ * reap(arg) collects one exited child and says whether there was one.
+ */
+typedef bool proc_reap_fn(void *arg);
+
+/* The longest a closed gate holds anything (see above). */
+#define PROC_SOON_WAIT_MAX_NS (250 * 1000 * 1000)
+
 /* The seams of the queue (tests give their own). */
 struct proc_soon_ops {
 	void (*step)(struct proc *p); /* runs p's due step */
@@ -83,6 +100,12 @@ struct proc_soon {
 	uint64_t hold_ns;
 	struct proc_hold hold;
 	unsigned yielding; /* paced calls waiting on the gate: they go first */
+	proc_reap_fn *reap; /* NULL: nothing to reap */
+	void *reap_arg;
+	uint64_t closed_since; /* the gate closed on the work then */
+	bool closed_on_work; /* ... and has not been seen open since */
+	bool reap_due; /* SIGCHLD came; children may be left to reap */
+	bool reaping; /* in proc_soon_reap_run */
 	/* q[head..n) in order; a NULL slot was removed and is dropped by
 	 * the next check. */
 	struct proc **q;
@@ -111,6 +134,16 @@ bool proc_soon_gate(const struct proc_soon *s, uint64_t *progress);
  * opening of the gate, and the call never ended.
  */
 void proc_soon_yield(struct proc_soon *s, bool yield);
+/* proc_soon_set_reaper makes reap(arg) collect s's exited children. */
+void proc_soon_set_reaper(struct proc_soon *s, proc_reap_fn *reap, void *arg);
+/*
+ * proc_soon_reap has s collect every child that has exited (SIGCHLD):
+ * at once as far as the gate lets it, the rest one by one in later
+ * iterations, ahead of the due steps, as the gate opens or its hold runs
+ * out. A paced call does not hold them (proc_soon_yield): exits end
+ * programs, they start none.
+ */
+void proc_soon_reap(struct proc_soon *s);
 /* proc_soon_add queues p (once, borrowed) behind every step already
  * queued; it runs in a later iteration, never in the current check. */
 void proc_soon_add(struct proc_soon *s, struct proc *p);

@@ -57,6 +57,7 @@ supervisor_init(struct supervisor *sv, uv_loop_t *loop, struct mainlog *log,
 	proc_soon_init(&sv->soon, loop);
 	proc_soon_set_gate(
 	    &sv->soon, supervisor_pools_backed_up, sv, PROC_SOON_HOLD_NS);
+	proc_soon_set_reaper(&sv->soon, supervisor_reap_one, sv);
 	event_hub_init(&sv->events, sv);
 }
 

@@ -133,8 +133,15 @@ void supervisor_start(struct supervisor *sv);
 void supervisor_stop_all(struct supervisor *sv, enum sv_mood mood,
     supervisor_stopped_fn *done, void *arg);
 
-/* supervisor_reap collects every exited child (SIGCHLD). */
+/* supervisor_reap collects every exited child (SIGCHLD), as the event
+ * gate allows (proc_soon_reap). */
 void supervisor_reap(struct supervisor *sv);
+/* supervisor_reap_one collects one exited child, if there is one. */
+bool supervisor_reap_one(void *sv);
+/* supervisor_reap_proc collects p's child if it has exited, at once: a
+ * client's start or stop learns of a child that died straight away, as
+ * 4.2.5's reap() after it, without reaping the others in a burst. */
+void supervisor_reap_proc(struct supervisor *sv, struct proc *p);
 
 /* supervisor_reopen_logs reopens every child log (SIGUSR2). */
 void supervisor_reopen_logs(struct supervisor *sv);

@@ -69,7 +69,7 @@ rpc_proc_start_one(struct supervisor *sv, struct proc *p, const char *ns,
 		    fv_xasprintf("%s is in an unknown process state", ns));
 	}
 	/* Learn at once of a child that died straight away (4.2.5 reap()). */
-	supervisor_reap(sv);
+	supervisor_reap_proc(sv, p);
 	if (p->spawnerr != NULL) {
 		return rpc_pout_set(o, RPC_FAULT_SPAWN_ERROR, fv_xstrdup(ns));
 	}
@@ -94,7 +94,7 @@ rpc_proc_stop_one(struct supervisor *sv, struct proc *p, const char *ns,
 		    fv_xasprintf("unknown problem killing %s (%d)",
 		        proc_name(p), (int)p->pid));
 	}
-	supervisor_reap(sv);
+	supervisor_reap_proc(sv, p);
 	if (wait && !proc_state_is_stopped(proc_state(p))) {
 		return rpc_pout_set(o, RPC_PACE_WAIT, NULL);
 	}

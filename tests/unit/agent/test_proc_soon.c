@@ -44,6 +44,10 @@ struct fx {
 	uv_idle_t spin; /* the paced call's own handles, until then */
 	int progress_moves_left; /* the gate reports progress this often */
 	uint64_t progress;
+	int zombies; /* children left to reap */
+	int nreaped;
+	unsigned reap_iter[NPROCS]; /* the iteration each was reaped in */
+	bool reap_closes_gate; /* each reap's event closes the gate once */
 };
 
 static struct fx *fx_cur; /* the seams take no context */
@@ -113,6 +117,23 @@ fx_gate(void *arg, uint64_t *progress)
 	return false;
 }
 
+static bool
+fx_reap(void *arg)
+{
+	struct fx *f = arg;
+
+	if (f->zombies == 0) {
+		return false;
+	}
+	assert_true(f->nreaped < NPROCS);
+	f->zombies--;
+	f->reap_iter[f->nreaped++] = f->iter;
+	if (f->reap_closes_gate) {
+		f->gate_closed_left = 1;
+	}
+	return true;
+}
+
 static void
 fx_on_async(uv_async_t *h)
 {
@@ -140,6 +161,7 @@ fx_new(uint64_t step_cost_ns, uint64_t budget_ns)
 	f->async.data = f;
 	uv_unref((uv_handle_t *)&f->async);
 	proc_soon_init_ops(&f->soon, &f->loop, &fx_ops, budget_ns);
+	proc_soon_set_reaper(&f->soon, fx_reap, f);
 	return f;
 }
 
@@ -504,6 +526,108 @@ test_soon_gate_closing_ends_the_batch(void **state)
 	fx_free(f);
 }
 
+static void
+test_soon_reaps_at_once_when_open(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 1 * MS);
+	f->zombies = 5;
+	proc_soon_reap(&f->soon);
+	assert_int_equal(f->nreaped, 5);
+	assert_int_equal(f->reap_iter[4], 0);
+	fx_run(f); /* nothing left: no handle keeps the loop */
+	assert_int_equal(f->nreaped, 5);
+	fx_free(f);
+}
+
+static void
+test_soon_reaps_one_per_opening(void **state)
+{
+	/* Each exit's event backs the pool up until the next iteration:
+	 * one child is reaped per opening, not the burst at once. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 1 * MS);
+	f->reap_closes_gate = true;
+	f->zombies = 4;
+	proc_soon_reap(&f->soon);
+	assert_int_equal(f->nreaped, 1);
+	fx_run(f);
+	assert_int_equal(f->nreaped, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(f->reap_iter[i], (unsigned)i);
+	}
+	fx_free(f);
+}
+
+static void
+test_soon_reap_waits_at_most_the_cap(void **state)
+{
+	/* Listeners that keep taking events but never empty the buffer
+	 * would hold the exits for ever: the cap ends that, 250 ms after
+	 * the gate closed on them (iteration 5, 50 ms each). */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 1 * MS);
+	f->tick_ns = 50 * MS;
+	f->gate_always = true;
+	f->progress_moves_left = 1000;
+	f->zombies = 3;
+	proc_soon_reap(&f->soon);
+	assert_int_equal(f->nreaped, 0);
+	fx_run(f);
+	assert_int_equal(f->nreaped, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(f->reap_iter[i], 5);
+	}
+	fx_free(f);
+}
+
+static void
+test_soon_reaps_while_a_paced_call_waits(void **state)
+{
+	/* A paced call holds the steps, not the exits. */
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_yield(&f->soon, true);
+	f->zombies = 3;
+	proc_soon_reap(&f->soon);
+	assert_int_equal(f->nreaped, 3);
+	proc_soon_yield(&f->soon, false);
+	fx_run(f);
+	fx_free(f);
+}
+
+static void
+fx_hook_exit(struct fx *f, int idx)
+{
+	/* Step 0 spawns a child that dies at once (proc_tick reaps). */
+	if (idx == 0) {
+		f->zombies = 1;
+		proc_soon_reap(&f->soon);
+	}
+}
+
+static void
+test_soon_step_reaps_in_its_check(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	f->hook = fx_hook_exit;
+	proc_soon_add(&f->soon, &f->procs[0]);
+	fx_run(f);
+	assert_int_equal(f->nsteps, 1);
+	assert_int_equal(f->nreaped, 1);
+	assert_int_equal(f->reap_iter[0], f->iter_of[0]);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -522,6 +646,11 @@ main(void)
 		cmocka_unit_test(test_soon_spent_hold_rearms_on_progress),
 		cmocka_unit_test(test_soon_yields_to_a_paced_call),
 		cmocka_unit_test(test_soon_gate_closing_ends_the_batch),
+		cmocka_unit_test(test_soon_reaps_at_once_when_open),
+		cmocka_unit_test(test_soon_reaps_one_per_opening),
+		cmocka_unit_test(test_soon_reap_waits_at_most_the_cap),
+		cmocka_unit_test(test_soon_reaps_while_a_paced_call_waits),
+		cmocka_unit_test(test_soon_step_reaps_in_its_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
