@@ -17,7 +17,8 @@
  * never leaves this file: it is freed before the parse returns.
  *
  * Requests of the plain shape most clients send are read by xr_fast.c
- * first, without libxml2; everything else comes here.
+ * first, without libxml2; everything else comes here, and libxml2 is
+ * loaded the first time something does (xr_libxml.h).
  *
  * This module never logs and never echoes more than a few bytes of the
  * input into a message: the caller decides what a peer gets to see.
@@ -30,14 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "proto/xmlrpc/xr_codec.h"
+#include "proto/xmlrpc/xr_libxml.h"
 #include "proto/xmlrpc/xr_private.h"
 
 /* The only libxml2 options we ever use on a peer's bytes (STYLE 2.1). */
@@ -125,7 +124,7 @@ xr_fail(
 	}
 	if (n != NULL) {
 		int k = snprintf(c->d->msg, sizeof(c->d->msg),
-		    "line %ld: ", xmlGetLineNo(n));
+		    "line %ld: ", xr_xml.GetLineNo(n));
 
 		off = k > 0 && (size_t)k < sizeof(c->d->msg) ? (size_t)k : 0;
 	}
@@ -745,7 +744,7 @@ xr_on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
 	struct xr_pctx *c = ctxt->_private;
 
 	c->doctype = true;
-	xmlStopParser(ctxt);
+	xr_xml.StopParser(ctxt);
 }
 
 /*
@@ -769,23 +768,26 @@ xr_read(struct xr_pctx *c, struct xr_parser *p, const char *body, size_t len,
 		    "body of %zu bytes exceeds the limit of %zu", len,
 		    c->lim->max_body);
 	}
-	xmlInitParser();
+	if ((rv = xr_libxml_load(c->d)) != 0) {
+		c->perr = XR_PERR_XML;
+		return rv;
+	}
 	if (p != NULL && p->ctxt != NULL) {
 		ctxt = p->ctxt; /* xmlCtxtReadMemory resets it first */
-	} else if ((ctxt = xmlNewParserCtxt()) == NULL) {
+	} else if ((ctxt = xr_xml.NewParserCtxt()) == NULL) {
 		c->perr = XR_PERR_XML;
 		return fv_diagf(c->d, -ENOMEM, "libxml2: out of memory");
 	}
 	ctxt->_private = c;
 	ctxt->sax->internalSubset = xr_on_doctype;
-	doc = xmlCtxtReadMemory(
+	doc = xr_xml.CtxtReadMemory(
 	    ctxt, body, (int)len, NULL, "UTF-8", XR_XML_OPTIONS);
 	if (c->doctype ||
 	    (doc != NULL &&
 	        (doc->intSubset != NULL || doc->extSubset != NULL))) {
 		rv = xr_fail(c, XR_PERR_XML, NULL, "DOCTYPE is not allowed");
 	} else if (doc == NULL || !ctxt->wellFormed) {
-		e = xmlCtxtGetLastError(ctxt);
+		e = xr_xml.CtxtGetLastError(ctxt);
 		if (e == NULL || e->message == NULL) {
 			rv = xr_fail(
 			    c, XR_PERR_XML, NULL, "not well-formed XML");
@@ -804,18 +806,18 @@ xr_read(struct xr_pctx *c, struct xr_parser *p, const char *body, size_t len,
 		}
 	}
 	if (rv != 0) {
-		xmlFreeDoc(doc);
+		xr_xml.FreeDoc(doc);
 	} else {
 		*docp = doc;
 	}
 	ctxt->_private = NULL;
-	if (p != NULL && xmlDictSize(ctxt->dict) <= XR_DICT_KEEP_MAX) {
+	if (p != NULL && xr_xml.DictSize(ctxt->dict) <= XR_DICT_KEEP_MAX) {
 		p->ctxt = ctxt;
 	} else {
 		if (p != NULL) {
 			p->ctxt = NULL;
 		}
-		xmlFreeParserCtxt(ctxt);
+		xr_xml.FreeParserCtxt(ctxt);
 	}
 	return rv;
 }
@@ -832,7 +834,9 @@ xr_parser_free(struct xr_parser *p)
 	if (p == NULL) {
 		return;
 	}
-	xmlFreeParserCtxt(p->ctxt);
+	if (p->ctxt != NULL) { /* else libxml2 may never have been loaded */
+		xr_xml.FreeParserCtxt(p->ctxt);
+	}
 	free(p);
 }
 
@@ -840,7 +844,7 @@ xr_parser_free(struct xr_parser *p)
 static int
 xr_root(struct xr_pctx *c, xmlDoc *doc, const char *name, xmlNode **out)
 {
-	*out = xmlDocGetRootElement(doc);
+	*out = xr_xml.DocGetRootElement(doc);
 	if (!xr_is(*out, name)) {
 		return xr_fail(
 		    c, XR_PERR_SHAPE, *out, "root is not <%s>", name);
@@ -945,7 +949,7 @@ xr_parser_request_xml(struct xr_parser *p, const char *body, size_t len,
 	out->params = NULL;
 	if ((rv = xr_read(&c, p, body, len, &doc)) == 0) {
 		rv = xr_parse_call(&c, doc, out);
-		xmlFreeDoc(doc);
+		xr_xml.FreeDoc(doc);
 	}
 	if (rv != 0) {
 		xr_request_fini(out);
@@ -1066,7 +1070,7 @@ xr_response_parse_with(const char *body, size_t len,
 	memset(out, 0, sizeof(*out));
 	if ((rv = xr_read(&c, NULL, body, len, &doc)) == 0) {
 		rv = xr_parse_reply(&c, doc, out);
-		xmlFreeDoc(doc);
+		xr_xml.FreeDoc(doc);
 	}
 	if (rv != 0) {
 		xr_response_fini(out);
