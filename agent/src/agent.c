@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/pidfile.h"
 #include "common/xalloc.h"
 #include "daemon.h"
 #include "log/mainlog.h"
@@ -456,7 +457,7 @@ agent_run_once(struct agent *a)
 	mainlog_log(a->log, MAINLOG_INFO, "supervisord started with pid %d",
 	    (int)getpid());
 	mainlog_flush_sync(a->log);
-	if (daemon_write_pidfile(a->lock_fd, getpid()) != 0) {
+	if (fv_pidfile_write(a->lock_fd, getpid()) != 0) {
 		mainlog_log(a->log, MAINLOG_CRIT, "could not write pidfile %s",
 		    sd->pidfile);
 	}

@@ -8,7 +8,6 @@
  */
 #include "daemon.h"
 
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/pidfile.h"
 #include "common/xalloc.h"
 #include "ident.h"
 
@@ -123,46 +123,17 @@ daemon_set_rlimits(long long minfds, long long minprocs, struct fv_strv *infos,
 int
 daemon_lock_pidfile(const char *path, int *fdp, struct fv_diag *d)
 {
-	char buf[32] = "";
-	ssize_t n;
-	int fd;
+	char holder[32];
+	int rv = fv_pidfile_lock(path, fdp, holder, sizeof(holder), d);
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		return fv_diagf(d, -errno, "could not open pidfile %s: %s",
-		    path, strerror(errno));
+	if (rv == FV_ESTATE) {
+		return fv_diagf(d, FV_ESTATE,
+		    "Another fleetvisord is already running with pidfile %s "
+		    "(pid %s).  Shut it down first before starting another "
+		    "one.",
+		    path, holder);
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		int e = errno;
-
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		close(fd);
-		if (e == EWOULDBLOCK) {
-			return fv_diagf(d, FV_ESTATE,
-			    "Another fleetvisord is already running with "
-			    "pidfile %s (pid %s).  Shut it down first before "
-			    "starting another one.",
-			    path, buf[0] ? buf : "unknown");
-		}
-		return fv_diagf(
-		    d, -e, "could not lock pidfile %s: %s", path, strerror(e));
-	}
-	*fdp = fd;
-	return 0;
-}
-
-int
-daemon_write_pidfile(int fd, pid_t pid)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-		return -errno;
-	}
-	return 0;
+	return rv;
 }
 
 static void

@@ -29,14 +29,11 @@ int daemon_set_rlimits(long long minfds, long long minprocs,
     struct fv_strv *infos, struct fv_diag *d);
 
 /*
- * daemon_lock_pidfile opens path (creating it, not truncating) and takes
- * an exclusive lock that lives as long as the descriptor, through fork()
- * too. A running instance holding it gives an error naming its pid.
+ * daemon_lock_pidfile takes the pidfile's lock (common/pidfile.h); a
+ * running instance holding it gives an error naming its pid. Write the
+ * pid with fv_pidfile_write.
  */
 int daemon_lock_pidfile(const char *path, int *fd, struct fv_diag *d);
-
-/* daemon_write_pidfile writes "PID\n" into the locked file. */
-int daemon_write_pidfile(int fd, pid_t pid);
 
 /*
  * daemon_fork forks: the parent exits 0, the child returns 0 after

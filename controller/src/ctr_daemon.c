@@ -36,42 +36,6 @@ ctr_pidfile_read(const char *path)
 	return pid > 0 && (*end == '\0' || *end == '\n') ? pid : 0;
 }
 
-int
-ctr_pidfile_check(const char *path, struct fv_diag *d)
-{
-	long pid = ctr_pidfile_read(path);
-
-	if (pid > 0 && pid != (long)getpid() &&
-	    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-		return fv_diagf(d, -EEXIST,
-		    "another controller is running (pid %ld, pidfile %s)", pid,
-		    path);
-	}
-	return 0;
-}
-
-int
-ctr_pidfile_write(const char *path, struct fv_diag *d)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	int fd = open(
-	    path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-
-	if (fd < 0) {
-		return fv_diagf(
-		    d, -errno, "pidfile %s: %s", path, strerror(errno));
-	}
-	if (write(fd, buf, (size_t)n) != n) {
-		int e = errno;
-
-		close(fd);
-		return fv_diagf(d, -e, "pidfile %s: %s", path, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
 void
 ctr_pidfile_remove(const char *path)
 {

@@ -10,14 +10,7 @@
  * listen.
  */
 
-/*
- * ctr_pidfile_check refuses (-EEXIST, with the pid in d) when path names
- * a live process other than us; a stale or unreadable file is fine.
- */
-int ctr_pidfile_check(const char *path, struct fv_diag *d);
-
-/* ctr_pidfile_write writes our pid to path. 0 or -errno with d. */
-int ctr_pidfile_write(const char *path, struct fv_diag *d);
+/* The pidfile is locked and written with common/pidfile.h. */
 
 /* ctr_pidfile_remove removes path if it still holds our pid. */
 void ctr_pidfile_remove(const char *path);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/pidfile.h"
 #include "common/xalloc.h"
 #include "ctr.h"
 #include "ctr_config.h"
@@ -91,7 +92,8 @@ main(int argc, char **argv)
 	struct fv_diag d;
 	const char *path = NULL;
 	bool check = false, nodaemon = false;
-	int opt, ready = -1, sig, rv;
+	int opt, ready = -1, sig, rv, pidfd = -1;
+	char holder[32];
 	sigset_t set;
 	struct sigaction sa;
 	pthread_t wd;
@@ -153,7 +155,16 @@ main(int argc, char **argv)
 		cfg.logfile = lf;
 		cfg.pidfile = pf;
 	}
-	if (ctr_pidfile_check(cfg.pidfile, &d) != 0) {
+	/* Locked before the fork: the lock goes with the descriptor to the
+	 * daemon, and the parent can still say why it cannot start. */
+	if ((rv = fv_pidfile_lock(
+	         cfg.pidfile, &pidfd, holder, sizeof(holder), &d)) != 0) {
+		if (rv == FV_ESTATE) {
+			fv_diagf(&d, rv,
+			    "another controller is running (pid %s, pidfile "
+			    "%s)",
+			    holder, cfg.pidfile);
+		}
 		fprintf(stderr, "Error: %s\n", d.msg);
 		ctr_config_fini(&cfg);
 		return 2;
@@ -176,9 +187,12 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	log = ctr_log_new(cfg.loglevel, cfg.nodaemon);
-	if (ctr_log_open(log, cfg.logfile, cfg.logfile_maxbytes,
-	        cfg.logfile_backups, &d) != 0 ||
-	    ctr_pidfile_write(cfg.pidfile, &d) != 0) {
+	if ((rv = ctr_log_open(log, cfg.logfile, cfg.logfile_maxbytes,
+	         cfg.logfile_backups, &d)) == 0 &&
+	    (rv = fv_pidfile_write(pidfd, getpid())) != 0) {
+		fv_diagf(&d, rv, "pidfile %s: %s", cfg.pidfile, strerror(-rv));
+	}
+	if (rv != 0) {
 		fprintf(stderr, "Error: %s\n", d.msg);
 		ctr_daemon_ready(ready, d.msg);
 		ctr_log_free(log);

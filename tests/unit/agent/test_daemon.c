@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/err.h"
+#include "common/pidfile.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "daemon.h"
@@ -68,7 +69,7 @@ test_pidfile_lock_refuses_second(void **state)
 
 	(void)state;
 	assert_int_equal(daemon_lock_pidfile(path, &fd1, &d), 0);
-	assert_int_equal(daemon_write_pidfile(fd1, 4242), 0);
+	assert_int_equal(fv_pidfile_write(fd1, 4242), 0);
 	assert_int_equal(daemon_lock_pidfile(path, &fd2, &d), FV_ESTATE);
 	assert_non_null(strstr(d.msg, "already running"));
 	assert_non_null(strstr(d.msg, "(pid 4242)"));
