@@ -116,6 +116,23 @@ def test_registry(fleet):
     assert rc == 0 and out.count("connected") == N, out
 
 
+def test_second_controller_refused(fleet):
+    """A second controller on the same pidfile does not start: it names
+    the running one's pid, leaves its pidfile alone, and the first one
+    goes on serving."""
+    ctr = fleet.ctr
+    pid = ctr.run.daemon_pid()
+    p = subprocess.run([F.CONTROLLER, "-n", "-c", str(ctr.run.conf)],
+                       capture_output=True, text=True, timeout=30,
+                       cwd=str(ctr.tmp))
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert ("another controller is running (pid %d, pidfile %s)"
+            % (pid, ctr.run.pidfile)) in p.stderr, p.stderr
+    assert ctr.run.pidfile.read_text().strip() == str(pid)
+    rc, out, _ = fleet.ctl("hosts")
+    assert rc == 0 and out.count("connected") == N, out
+
+
 def test_fanout(fleet):
     nodes = fleet.nodes
     rc, out, err = fleet.ctl("status")
