@@ -184,6 +184,12 @@ def norm_interrupt_text(text):
 def norm_fg_noise(text):
     """4.2.5's fg output thread, after the detach, sometimes dies
     printing one of these (races in its asyncore use and its exit)."""
+    # ... or dies with a whole traceback from inside asyncore's loop
+    # (its map changes under it while the main thread detaches).
+    text = re.sub(r"(?m)^Exception in thread [^\n]*:\nTraceback \(most "
+                  r"recent call last\):\n(?:  [^\n]*\n)+\w+: [^\n]*\n",
+                  lambda m: "" if "asyncore" in m.group(0) else m.group(0),
+                  text)
     text = re.sub(r"(?m)^error: <class 'AttributeError'>, "
                   r"'(?:NoneType|socket)' object has no attribute "
                   r"'_fileno': file: \S+ line: \d+\n", "", text)
