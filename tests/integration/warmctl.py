@@ -128,6 +128,11 @@ def _serve_one(conn, listener, life):
             os.close(fd)
         conn.sendall(b"pid %d\n" % pid)
         _, status = os.waitpid(pid, 0)
+    except BaseException:       # noqa: BLE001 - say why, then answer
+        import traceback
+        sys.stderr.write("warmctl: connection failed:\n")
+        traceback.print_exc()
+        sys.stderr.flush()
     finally:
         try:
             conn.sendall(b"status %d\n" % status)
@@ -226,7 +231,11 @@ def run(args, env, cwd, input=None, timeout=30):
                            "cwd": str(cwd)}).encode()
         msg = struct.pack("!I", len(body)) + body
         sent = socket.send_fds(conn, [msg], [in_r, out_w, err_w])
-        conn.sendall(msg[sent:])
+        if sent < len(msg):
+            # Never a send of nothing: once the whole request is in, the
+            # server may run the command, answer and close before this
+            # line runs, and even an empty send then fails with EPIPE.
+            conn.sendall(msg[sent:])
         for fd in (in_r, out_w, err_w):
             os.close(fd)
         in_r = out_w = err_w = None
