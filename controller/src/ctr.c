@@ -46,6 +46,7 @@
 #include "ctr_pipes.h"
 #include "ctr_registry.h"
 #include "ctr_store.h"
+#include "proto/fleet_close.h"
 #include "proto/fleet_codec.h"
 #include "proto/fleet_match.h"
 #include "proto/fleet_net.h"
@@ -135,6 +136,7 @@ struct ctr {
 	char id[FV_PROTO_ID_MAX + 1];
 	nng_socket surv, sub, rep, pub;
 	bool opened[4];
+	bool stuck; /* ctr_stop gave up on nng_close: never freed */
 	struct ctr_slot *slots;
 	size_t nslots;
 	nng_aio *sub_aio;
@@ -1621,7 +1623,8 @@ void
 ctr_stop(struct ctr *c)
 {
 	struct timespec until;
-	nng_socket *socks[] = { &c->surv, &c->sub, &c->rep, &c->pub };
+	nng_socket all[] = { c->surv, c->sub, c->rep, c->pub }, socks[4];
+	size_t n = 0;
 
 	pthread_mutex_lock(&c->mu);
 	c->stopping = true;
@@ -1629,10 +1632,19 @@ ctr_stop(struct ctr *c)
 	if (c->tick_aio != NULL) {
 		nng_aio_stop(c->tick_aio);
 	}
-	for (size_t i = 0; i < nitems(socks); i++) {
+	for (size_t i = 0; i < nitems(all); i++) {
 		if (c->opened[i]) {
-			nng_close(*socks[i]);
+			socks[n++] = all[i];
 		}
+	}
+	if (!fv_fleet_close(socks, n, CTR_CLOSE_WAIT_MS)) {
+		/* nng may still call back into c: it is left as it is. */
+		ctr_log_error(c->log,
+		    "nng did not close the sockets within %u ms; "
+		    "stopping without them",
+		    CTR_CLOSE_WAIT_MS);
+		c->stuck = true;
+		return;
 	}
 	/* Surveys free themselves in their last callback. */
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -1662,7 +1674,7 @@ ctr_stop(struct ctr *c)
 void
 ctr_free(struct ctr *c)
 {
-	if (c == NULL) {
+	if (c == NULL || c->stuck) {
 		return;
 	}
 	while (c->reqs != NULL) {

@@ -48,11 +48,15 @@ struct ctr *ctr_new(const struct ctr_config *cfg, struct ctr_log *log);
 int ctr_start(struct ctr *c, struct fv_diag *d);
 
 /* ctr_stop closes the sockets and waits (bounded) for nng's callbacks to
- * finish. The caller bounds the whole stop with a watchdog: nng_close has
- * been seen to hang after abusive TLS peers. */
+ * finish. A close that nng does not finish within CTR_CLOSE_WAIT_MS
+ * (fv_fleet_close) is logged and left behind, and c with it. The caller
+ * still bounds the whole stop with a watchdog: nng_close has been seen
+ * to hang after abusive TLS peers. */
+#define CTR_CLOSE_WAIT_MS 5000u
 void ctr_stop(struct ctr *c);
 
-/* ctr_free releases c after ctr_stop (or a failed ctr_start). */
+/* ctr_free releases c after ctr_stop (or a failed ctr_start); a c that
+ * ctr_stop had to leave to nng is not freed. */
 void ctr_free(struct ctr *c);
 
 /* ctr_id returns the controller id sent in Challenges (borrowed). */

@@ -26,6 +26,7 @@
 #include "common/xalloc.h"
 #include "fleet.h"
 #include "fleet_run.h"
+#include "proto/fleet_close.h"
 #include "proto/fleet_match.h"
 
 /* ---- Formats ---- */
@@ -893,7 +894,7 @@ ctl_events_exec(struct ctl *ctl, int argc, char **argv)
 		code = e.code;
 	}
 	if (e.sock_open) {
-		nng_close(e.sock);
+		fv_fleet_close(&e.sock, 1, CTL_FLEET_CLOSE_WAIT_MS);
 	}
 	for (size_t i = 0; i < e.nh; i++) {
 		free(e.h[i].name);

@@ -17,6 +17,7 @@
 
 #include "common/xalloc.h"
 #include "proto/fleet_check.h"
+#include "proto/fleet_close.h"
 #include "proto/fleet_codec.h"
 
 struct ctl_fleet {
@@ -97,7 +98,7 @@ ctl_fleet_close(struct ctl_fleet *f)
 	if (f == NULL) {
 		return;
 	}
-	nng_close(f->sock);
+	fv_fleet_close(&f->sock, 1, CTL_FLEET_CLOSE_WAIT_MS);
 	free(f->url);
 	free(f->ca);
 	free(f->cert);

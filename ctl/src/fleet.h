@@ -25,6 +25,9 @@ struct ctl_fleet;
  * longer we wait for the controller's own answer. */
 #define CTL_FLEET_TIMEOUT_MS 30000u
 #define CTL_FLEET_GRACE_MS   1500u
+/* How long closing a socket may take before the ctl goes on without it
+ * (fv_fleet_close: nng 1.5.2's close can hang). */
+#define CTL_FLEET_CLOSE_WAIT_MS 2000u
 
 /* Errors besides the codec's: silence past the deadline, an Error. */
 #define CTL_FLEET_ETIMEDOUT (-20100)
@@ -39,6 +42,8 @@ struct ctl_fleet;
  */
 int ctl_fleet_open(const char *url, const struct fv_fleet_tls *tls,
     unsigned timeout_ms, struct ctl_fleet **out, struct fv_diag *d);
+/* ctl_fleet_close closes the link, waiting at most
+ * CTL_FLEET_CLOSE_WAIT_MS for nng; NULL is a no-op. */
 void ctl_fleet_close(struct ctl_fleet *f);
 
 const char *ctl_fleet_url(const struct ctl_fleet *f);

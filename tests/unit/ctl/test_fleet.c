@@ -30,6 +30,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "fleet_conv.h"
+#include "proto/fleet_close.h"
 #include "proto/fleet_codec.h"
 #include "proto/fleet_match.h"
 
@@ -388,8 +389,11 @@ fake_stop(struct fake *fk)
 
 	atomic_store(&fk->stop, true);
 	pthread_join(fk->thread, NULL);
-	nng_close(fk->rep);
-	nng_close(fk->pub);
+	/* Bounded: nng 1.5.2's close can hang (fleet_close.h). */
+	if (!fv_fleet_close((nng_socket[]){ fk->rep, fk->pub }, 2, 8000)) {
+		fprintf(
+		    stderr, "note: nng_close did not return; left behind\n");
+	}
 	snprintf(path, sizeof(path), "%s/c", fk->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/c.events", fk->dir);

@@ -19,6 +19,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "proto/fleet_close.h"
 #include "proto/fleet_codec.h"
 #include "proto/fleet_net.h"
 
@@ -195,8 +196,12 @@ test_exchange(void **state)
 	assert_int_equal(nng_socket_get_ms(req, NNG_OPT_RECONNMAXT, &ms), 0);
 	assert_int_equal(ms, FV_FLEET_RECONN_MAX_MS);
 
-	nng_close(req);
-	nng_close(rep);
+	/* Both closed, on the closer's thread, within the wait. */
+	assert_true(fv_fleet_close((nng_socket[]){ req, rep }, 2, 10000));
+	char x[] = "x";
+	assert_int_equal(nng_send(req, x, 1, 0), NNG_ECLOSED);
+	assert_int_equal(nng_send(rep, x, 1, 0), NNG_ECLOSED);
+	assert_true(fv_fleet_close(NULL, 0, 0));
 	char path[96];
 	snprintf(path, sizeof(path), "%s/s", dir);
 	unlink(path);
