@@ -74,10 +74,10 @@ proc_soon_run(struct proc_soon *s, uint64_t budget_ns)
 		if (s->ops.now_ns() - t0 >= budget_ns) {
 			break;
 		}
-		/* A gate that closed during the batch ends it: the next
-		 * check decides whether to hold. */
-		if (budget_ns != UINT64_MAX && !s->hold.spent &&
-		    !proc_soon_waited_max(s) && proc_soon_gate(s, &progress)) {
+		/* A gate that closed during the batch ends it, a flush's
+		 * too: the next check decides whether to hold. */
+		if (!s->hold.spent && !proc_soon_waited_max(s) &&
+		    proc_soon_gate(s, &progress)) {
 			break;
 		}
 	}

@@ -149,10 +149,13 @@ void proc_soon_reap(struct proc_soon *s);
 void proc_soon_add(struct proc_soon *s, struct proc *p);
 /* proc_soon_remove takes p off the queue, if it is there. */
 void proc_soon_remove(struct proc_soon *s, struct proc *p);
-/* proc_soon_flush runs, in order and at once, every step queued before
- * the call (not those they queue): a command from a client then finds
- * each process as 4.2.5 would, which runs every due step of a loop pass
- * before it reads a request. No-op inside a step. */
+/* proc_soon_flush runs, in order and at once, the steps queued before
+ * the call (not those they queue) as far as the gate lets it: a command
+ * from a client then finds each process as 4.2.5 would, which runs every
+ * due step of a loop pass before it reads a request. A gate that is
+ * closed, or closes during the flush, leaves the rest to later checks,
+ * so that a client's commands cannot release a backlog the listeners
+ * have not taken (each restart makes events). No-op inside a step. */
 void proc_soon_flush(struct proc_soon *s);
 /* proc_soon_fini closes the handles (run the loop) and frees the queue. */
 void proc_soon_fini(struct proc_soon *s);

@@ -22,6 +22,11 @@ struct rpc_pace {
 	const struct rpc_pace_ops *ops; /* borrowed (static) */
 	struct rpc_pwait *w; /* owned until rpc_pwait_begin */
 	bool wait;
+	/* startProcess or stopProcess of one process: answered with its
+	 * outcome (out, unless it waits) rather than with result structs. */
+	bool single;
+	char *name; /* owned: the name the client gave */
+	struct rpc_pout out;
 	struct rpc_proc_ref *refs; /* owned; proc NULL: its group is gone */
 	struct xr_value **gone; /* owned, n slots or NULL: answers of those */
 	size_t n, next;
@@ -49,6 +54,10 @@ rpc_pace_free_refs(struct rpc_pace *pc)
 	}
 	free(pc->refs);
 	pc->refs = NULL;
+	free(pc->name);
+	pc->name = NULL;
+	free(pc->out.detail);
+	pc->out.detail = NULL;
 }
 
 static void
@@ -105,6 +114,29 @@ rpc_pace_shutting_down(const struct supervisor *sv)
 	return sv->mood == SV_RESTARTING || sv->mood == SV_SHUTDOWN;
 }
 
+/* startProcess or stopProcess of refs[0], as rpc_process.c's one. */
+static void
+rpc_pace_take_single(struct rpc_pace *pc)
+{
+	struct rpc_proc_ref *r = &pc->refs[0];
+	struct rpc_pout *o = &pc->out;
+
+	if (r->proc == NULL) {
+		/* Its group was removed while the call was parked: gone, as
+		 * 4.2.5 finds a name that is no longer there. */
+		o->code = RPC_FAULT_BAD_NAME;
+		o->detail = fv_xstrdup(pc->name);
+	} else if (rpc_pace_shutting_down(pc->sv)) {
+		o->code = RPC_FAULT_SHUTDOWN_STATE;
+	} else {
+		pc->ops->one(pc->sv, r->proc, pc->name, pc->wait, o);
+	}
+	if (o->code == RPC_PACE_WAIT) {
+		rpc_pwait_add(
+		    pc->w, r->group, r->proc, pc->ops->stop, pc->name);
+	}
+}
+
 /* make_allfunc's first pass for refs[i]. */
 static void
 rpc_pace_take(struct rpc_pace *pc, size_t i)
@@ -113,6 +145,10 @@ rpc_pace_take(struct rpc_pace *pc, size_t i)
 	struct rpc_pout o = { 0 };
 	char *ns;
 
+	if (pc->single) {
+		rpc_pace_take_single(pc);
+		return;
+	}
 	if (r->proc == NULL) {
 		if (pc->gone != NULL && pc->gone[i] != NULL) {
 			rpc_pwait_result(pc->w, pc->gone[i]);
@@ -211,6 +247,19 @@ rpc_pace_park(struct rpc_pace *pc)
 	return rpc_wait(pc->call, rpc_pace_cancel, pc);
 }
 
+/* Answers a single call whose outcome was known at once. */
+static void
+rpc_pace_answer_single(struct rpc_pace *pc, struct rpc_call *call)
+{
+	if (pc->out.code == 0) {
+		rpc_result(call, xr_bool_new(true));
+	} else if (pc->out.detail == NULL) {
+		rpc_fault(call, pc->out.code, NULL);
+	} else {
+		rpc_fault(call, pc->out.code, "%s", pc->out.detail);
+	}
+}
+
 /* Hands the wait to rpc_wait.c, which answers now or when settled. */
 static enum rpc_status
 rpc_pace_end(struct rpc_pace *pc)
@@ -221,6 +270,15 @@ rpc_pace_end(struct rpc_pace *pc)
 	enum rpc_status st;
 
 	pc->w = NULL;
+	if (pc->single && pc->out.code != RPC_PACE_WAIT) {
+		rpc_pace_answer_single(pc, call);
+		rpc_pwait_free(w);
+		rpc_pace_free(pc);
+		if (parked) {
+			rpc_finish(call);
+		}
+		return RPC_DONE;
+	}
 	rpc_pace_free(pc);
 	/* A parked call is pending already: rpc_pwait_begin takes it over,
 	 * or answers, and then on_done is ours to run. */
@@ -267,7 +325,7 @@ rpc_pace_on_event(void *arg, const struct evbus_event *ev)
 		if (r->proc == NULL || r->group != ev->group) {
 			continue;
 		}
-		if (pc->ops->admits(r->proc)) {
+		if (!pc->single && pc->ops->admits(r->proc)) {
 			if (pc->gone == NULL) {
 				pc->gone = fv_xcalloc(pc->n, sizeof(*pc->gone));
 			}
@@ -281,16 +339,18 @@ rpc_pace_on_event(void *arg, const struct evbus_event *ev)
 	}
 }
 
-enum rpc_status
-rpc_pace_all_take(struct rpc_call *call, const struct rpc_pace_ops *ops,
-    struct rpc_proc_ref *refs, size_t n, bool wait)
+static enum rpc_status
+rpc_pace_run(struct rpc_call *call, const struct rpc_pace_ops *ops,
+    struct rpc_proc_ref *refs, size_t n, bool wait, const char *single)
 {
 	struct rpc_pace *pc = fv_xcalloc(1, sizeof(*pc));
 
 	pc->call = call;
 	pc->sv = call->ctx->sv;
 	pc->ops = ops;
-	pc->w = rpc_pwait_new(call, false);
+	pc->single = single != NULL;
+	pc->name = single != NULL ? fv_xstrdup(single) : NULL;
+	pc->w = rpc_pwait_new(call, pc->single);
 	pc->wait = wait;
 	pc->refs = refs;
 	pc->n = n;
@@ -298,4 +358,22 @@ rpc_pace_all_take(struct rpc_call *call, const struct rpc_pace_ops *ops,
 		return rpc_pace_park(pc);
 	}
 	return rpc_pace_end(pc);
+}
+
+enum rpc_status
+rpc_pace_all_take(struct rpc_call *call, const struct rpc_pace_ops *ops,
+    struct rpc_proc_ref *refs, size_t n, bool wait)
+{
+	return rpc_pace_run(call, ops, refs, n, wait, NULL);
+}
+
+enum rpc_status
+rpc_pace_one(struct rpc_call *call, const struct rpc_pace_ops *ops,
+    struct proc_group *g, struct proc *p, const char *name, bool wait)
+{
+	struct rpc_proc_ref *ref = fv_xcalloc(1, sizeof(*ref));
+
+	ref->group = g;
+	ref->proc = p;
+	return rpc_pace_run(call, ops, ref, 1, wait, name);
 }

@@ -8,7 +8,8 @@
 
 /*
  * The start and stop fan-outs of startProcessGroup, startAllProcesses,
- * stopProcessGroup and stopAllProcesses (make_allfunc's first pass), paced
+ * stopProcessGroup and stopAllProcesses (make_allfunc's first pass), and
+ * startProcess and stopProcess of one process, paced
  * by the supervisor's event gate (supervisor_events_backed_up): the
  * processes are taken in order while the gate is open; when it closes,
  * the call parks and goes on in a later loop iteration, once listeners
@@ -57,5 +58,17 @@ struct rpc_pace_ops {
 enum rpc_status rpc_pace_all_take(struct rpc_call *call,
     const struct rpc_pace_ops *ops, struct rpc_proc_ref *refs, size_t n,
     bool wait);
+
+/*
+ * rpc_pace_one is startProcess or stopProcess of p (of g), named name in
+ * faults, through the same gate: answered with true or a fault, as
+ * 4.2.5's, once the gate lets it act (at once while it is open). A
+ * process that would not be started or stopped (ALREADY_STARTED,
+ * NOT_RUNNING) is answered at once: it makes no event. Once parked, a
+ * group removed answers BAD_NAME, and a shutdown SHUTDOWN_STATE.
+ */
+enum rpc_status rpc_pace_one(struct rpc_call *call,
+    const struct rpc_pace_ops *ops, struct proc_group *g, struct proc *p,
+    const char *name, bool wait);
 
 #endif

@@ -3,8 +3,8 @@
  * process, a group or all of them, process info, and stdin. Results,
  * fault codes and fault texts are 4.2.5's, and so is the order of the
  * result structs of the group and all variants. A start or stop with
- * wait=true hands its processes to a waiter (rpc_wait.c), and the group
- * and all variants go through the event gate (rpc_pace.c); params are
+ * wait=true hands its processes to a waiter (rpc_wait.c), and every
+ * start and stop goes through the event gate (rpc_pace.c); params are
  * read by rpc_param.c.
  */
 #include <errno.h>
@@ -138,15 +138,13 @@ rpc_proc_all(struct rpc_call *call, struct rpc_proc_ref *refs, size_t n,
 static enum rpc_status
 rpc_proc_one(struct rpc_call *call, const struct xr_value *params, bool stop)
 {
-	struct supervisor *sv = call->ctx->sv;
 	bool wait = rpc_param_wait(params, 1);
+	const struct rpc_pace_ops *ops =
+	    stop ? &rpc_proc_stop_ops : &rpc_proc_start_ops;
 	struct proc_group *g;
 	struct proc *p;
-	struct rpc_pout o = { 0 };
-	struct rpc_pwait *w;
 	const char *name;
 	size_t n;
-	int code;
 
 	if ((name = rpc_param_proc(call, params, false, &g, &p)) == NULL) {
 		return RPC_DONE;
@@ -156,20 +154,7 @@ rpc_proc_one(struct rpc_call *call, const struct xr_value *params, bool stop)
 
 		return rpc_proc_all(call, refs, n, stop, wait);
 	}
-	code = stop ? rpc_proc_stop_one(sv, p, name, wait, &o)
-	            : rpc_proc_start_one(sv, p, name, wait, &o);
-	if (code == 0) {
-		return rpc_result(call, xr_bool_new(true));
-	}
-	if (code != RPC_PACE_WAIT) {
-		rpc_fault(call, code, "%s", o.detail);
-		free(o.detail);
-		return RPC_DONE;
-	}
-	w = rpc_pwait_new(call, true);
-	/* The item's fault texts name what the client asked for. */
-	rpc_pwait_add(w, g, p, stop, name);
-	return rpc_pwait_begin(w);
+	return rpc_pace_one(call, ops, g, p, name, wait);
 }
 
 enum rpc_status

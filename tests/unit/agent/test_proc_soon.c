@@ -526,6 +526,32 @@ test_soon_gate_closing_ends_the_batch(void **state)
 	fx_free(f);
 }
 
+/* A client's flush stops where the gate closes, as a check does; the
+ * rest runs in later checks, once the gate opens. */
+static void
+test_soon_flush_stops_at_the_gate(void **state)
+{
+	struct fx *f = fx_new(1 * MS, 3 * MS);
+
+	(void)state;
+	proc_soon_set_gate(&f->soon, fx_gate, f, 50 * MS);
+	f->hook = fx_hook_close_gate;
+	fx_add_all(f);
+	proc_soon_flush(&f->soon);
+	assert_int_equal(f->nsteps, 2);
+	assert_int_equal(f->iter, 0);
+	/* Closed at the start: nothing runs. */
+	f->gate_closed_left = 1;
+	proc_soon_flush(&f->soon);
+	assert_int_equal(f->nsteps, 2);
+	fx_run(f);
+	assert_int_equal(f->nsteps, NPROCS);
+	for (int i = 0; i < NPROCS; i++) {
+		assert_int_equal(f->order[i], i);
+	}
+	fx_free(f);
+}
+
 static void
 test_soon_reaps_at_once_when_open(void **state)
 {
@@ -638,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_soon_remove_keeps_order),
 		cmocka_unit_test(test_soon_remove_all_stops_the_loop),
 		cmocka_unit_test(test_soon_flush_runs_all_due_at_once),
+		cmocka_unit_test(test_soon_flush_stops_at_the_gate),
 		cmocka_unit_test(test_soon_fini_drops_the_queue),
 		cmocka_unit_test(test_soon_gate_holds_until_it_opens),
 		cmocka_unit_test(test_soon_gate_hold_runs_out),

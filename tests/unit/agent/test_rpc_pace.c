@@ -1,10 +1,11 @@
 /*
  * rpc_pace.c against a real process table: the start and stop fan-outs
- * of the group and all methods take their processes at once while the
- * event gate is open, park when it closes and go on when it opens or the
- * hold runs out, with the answer a walk in one piece gives. The gate is
- * a fake installed on the supervisor's due steps (proc_soon_set_gate),
- * closed once k processes have been started or stopped.
+ * of the group and all methods (and startProcess and stopProcess of one
+ * process) take their processes at once while the event gate is open, park when
+ * it closes and go on when it opens or the hold runs out, with the answer a
+ * walk in one piece gives. The gate is a fake installed on the supervisor's due
+ * steps (proc_soon_set_gate), closed once k processes have been started or
+ * stopped.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -344,7 +345,7 @@ test_group_removed_while_parked(void **state)
 {
 	struct gate g;
 	struct fx *f = pace_open(&g, LONG_HOLD);
-	struct fx_call c, stop, rm;
+	struct fx_call c, rm;
 	char *s;
 
 	(void)state;
@@ -353,14 +354,13 @@ test_group_removed_while_parked(void **state)
 	    fx_start(f, &c, "supervisor.startProcessGroup", "s", "many"),
 	    RPC_PENDING);
 	assert_int_equal(live(f), 2);
+	/* Stopped behind the gate's back: stopProcess would park too. */
 	for (size_t i = 0; i < 2; i++) {
-		if (fx_start(f, &stop, "supervisor.stopProcess", "s",
-		        start_order[i]) == RPC_PENDING) {
-			assert_true(fx_call_wait(f, &stop, 10000));
-		}
-		assert_int_equal(stop.call.fault_code, 0);
-		fx_call_fini(&stop);
+		assert_int_equal(proc_stop(fx_proc(f, start_order[i])), 0);
+		assert_true(
+		    fx_wait_state(f, start_order[i], PROC_STOPPED, 10000));
 	}
+	assert_int_equal(live(f), 0);
 	assert_int_equal(
 	    fx_start(f, &rm, "supervisor.removeProcessGroup", "s", "many"),
 	    RPC_DONE);
@@ -400,6 +400,152 @@ test_shutdown_while_parked(void **state)
 	    "many/bad 6 SHUTDOWN_STATE;many/p1 6 SHUTDOWN_STATE;"
 	    "many/p4 6 SHUTDOWN_STATE;");
 	free(s);
+	pace_close(f, &g);
+}
+
+/* Runs a single call c to its end; its fault string, or "true". */
+static char *
+finish_single(struct fx *f, struct fx_call *c, enum rpc_status st)
+{
+	char *s;
+
+	if (st == RPC_PENDING) {
+		assert_true(fx_call_wait(f, c, 10000));
+	}
+	if (c->call.fault_code != 0) {
+		s = fv_xasprintf(
+		    "%d %s", c->call.fault_code, c->call.fault_string);
+	} else {
+		bool b = false;
+
+		assert_true(xr_bool_get(c->call.result, &b));
+		assert_true(b);
+		s = fv_xstrdup("true");
+	}
+	fx_call_fini(c);
+	return s;
+}
+
+/*
+ * startProcess and stopProcess of one process: parked while the gate is
+ * closed, answered as 4.2.5 answers once it opens; one that would start
+ * or stop nothing is answered at once, gate or not.
+ */
+static void
+test_single_parks_and_resumes(void **state)
+{
+	struct gate g;
+	struct fx *f = pace_open(&g, LONG_HOLD);
+	struct fx_call c;
+	enum rpc_status st;
+	char *s;
+
+	(void)state;
+	gate_close_after(&g, 0);
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.startProcess", "sb", "many:p3", 0),
+	    RPC_PENDING);
+	fx_run_ms(f, 30);
+	assert_int_equal(c.done, 0);
+	assert_int_equal(live(f), 0);
+	g.on = false;
+	s = finish_single(f, &c, RPC_PENDING);
+	assert_string_equal(s, "true");
+	free(s);
+	assert_true(fx_wait_state(f, "many:p3", PROC_RUNNING, 10000));
+
+	/* Nothing to start or stop: no park. */
+	gate_close_after(&g, 0);
+	s = finish_single(
+	    f, &c, fx_start(f, &c, "supervisor.startProcess", "s", "many:p3"));
+	assert_string_equal(s, "60 ALREADY_STARTED: many:p3");
+	free(s);
+	s = finish_single(
+	    f, &c, fx_start(f, &c, "supervisor.stopProcess", "s", "many:p5"));
+	assert_string_equal(s, "70 NOT_RUNNING: many:p5");
+	free(s);
+
+	/* A stop that waits: parked, then the wait answers. */
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.stopProcess", "s", "many:p3"),
+	    RPC_PENDING);
+	fx_run_ms(f, 30);
+	assert_int_equal(c.done, 0);
+	assert_int_equal(proc_state(fx_proc(f, "many:p3")), PROC_RUNNING);
+	g.on = false;
+	s = finish_single(f, &c, RPC_PENDING);
+	assert_string_equal(s, "true");
+	free(s);
+	assert_int_equal(proc_state(fx_proc(f, "many:p3")), PROC_STOPPED);
+
+	/* A fault known once it runs, after the park. */
+	gate_close_after(&g, 0);
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.startProcess", "s", "many:bad"),
+	    RPC_PENDING);
+	g.on = false;
+	s = finish_single(f, &c, RPC_PENDING);
+	assert_string_equal(
+	    s, "20 NO_FILE: can't find command '/nonexistent/x'");
+	free(s);
+
+	/* Open gate: answered inside the call, as before. */
+	st = fx_start(f, &c, "supervisor.startProcess", "sb", "many:p1", 0);
+	assert_int_equal(st, RPC_DONE);
+	s = finish_single(f, &c, st);
+	assert_string_equal(s, "true");
+	free(s);
+	pace_close(f, &g);
+}
+
+/* Parked single calls: the group removed answers BAD_NAME with the
+ * name asked for; a shutdown answers SHUTDOWN_STATE; a client gone
+ * leaves nothing started. */
+static void
+test_single_parked_outcomes(void **state)
+{
+	struct gate g;
+	struct fx *f = pace_open(&g, LONG_HOLD);
+	struct fx_call c, rm;
+	char *s;
+
+	(void)state;
+	gate_close_after(&g, 0);
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.startProcess", "s", "many:p2"),
+	    RPC_PENDING);
+	fx_call_fini(&c);
+	g.on = false;
+	fx_run_ms(f, 30);
+	assert_int_equal(c.done, 0);
+	assert_int_equal(live(f), 0);
+
+	gate_close_after(&g, 0);
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.startProcess", "s", "many:p2"),
+	    RPC_PENDING);
+	assert_int_equal(
+	    fx_start(f, &rm, "supervisor.removeProcessGroup", "s", "many"),
+	    RPC_DONE);
+	assert_int_equal(rm.call.fault_code, 0);
+	fx_call_fini(&rm);
+	g.on = false;
+	s = finish_single(f, &c, RPC_PENDING);
+	assert_string_equal(s, "10 BAD_NAME: many:p2");
+	free(s);
+	pace_close(f, &g);
+
+	f = pace_open(&g, LONG_HOLD);
+	gate_close_after(&g, 0);
+	assert_int_equal(
+	    fx_start(f, &c, "supervisor.startProcess", "sb", "many:p4", 0),
+	    RPC_PENDING);
+	supervisor_stop_all(&f->sv, SV_SHUTDOWN, fx_on_stopped, f);
+	g.on = false;
+	s = finish_single(f, &c, RPC_PENDING);
+	assert_string_equal(s, "6 SHUTDOWN_STATE");
+	free(s);
+	assert_int_equal(live(f), 0);
 	pace_close(f, &g);
 }
 
@@ -495,6 +641,8 @@ main(void)
 		cmocka_unit_test(test_group_removed_while_parked),
 		cmocka_unit_test(test_shutdown_while_parked),
 		cmocka_unit_test(test_multicall_restart_all),
+		cmocka_unit_test(test_single_parks_and_resumes),
+		cmocka_unit_test(test_single_parked_outcomes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
