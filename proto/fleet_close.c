@@ -1,89 +1,92 @@
 /*
- * Closing nng sockets without hanging on nng 1.5.2. See fleet_close.h.
+ * Work that nng 1.5.2 may never finish, waited for with a bound; and
+ * closing sockets that way. See fleet_close.h.
  */
 #include "fleet_close.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/xalloc.h"
 
-/* Shared by the closing thread and the waiter; the last to let go
- * frees it, so a waiter that gives up leaves nothing dangling. */
-struct fleet_closer {
+/* Shared by the worker thread and the waiter; the last to let go frees
+ * it, so a waiter that gives up leaves nothing dangling. */
+struct fleet_job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool done;
 	int refs;
-	size_t n;
-	nng_socket socks[];
+	fv_fleet_job_fn *fn;
+	void *arg;
 };
 
 static void
-fleet_closer_rele(struct fleet_closer *fc)
+fleet_job_rele(struct fleet_job *j)
 {
-	pthread_mutex_lock(&fc->mu);
-	bool last = --fc->refs == 0;
+	pthread_mutex_lock(&j->mu);
+	bool last = --j->refs == 0;
 
-	pthread_mutex_unlock(&fc->mu);
+	pthread_mutex_unlock(&j->mu);
 	if (last) {
-		pthread_mutex_destroy(&fc->mu);
-		pthread_cond_destroy(&fc->cv);
-		free(fc);
+		pthread_mutex_destroy(&j->mu);
+		pthread_cond_destroy(&j->cv);
+		free(j);
 	}
 }
 
 static void *
-fleet_closer_main(void *arg)
+fleet_job_main(void *arg)
 {
-	struct fleet_closer *fc = arg;
+	struct fleet_job *j = arg;
 
-	for (size_t i = 0; i < fc->n; i++) {
-		nng_close(fc->socks[i]);
-	}
-	pthread_mutex_lock(&fc->mu);
-	fc->done = true;
-	pthread_cond_signal(&fc->cv);
-	pthread_mutex_unlock(&fc->mu);
-	fleet_closer_rele(fc);
+	j->fn(j->arg);
+	pthread_mutex_lock(&j->mu);
+	j->done = true;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	fleet_job_rele(j);
 	return NULL;
 }
 
 bool
-fv_fleet_close(const nng_socket *socks, size_t n, unsigned wait_ms)
+fv_fleet_bounded(fv_fleet_job_fn *fn, void *arg, unsigned wait_ms)
 {
-	struct fleet_closer *fc;
+	struct fleet_job *j = fv_xcalloc(1, sizeof(*j));
 	pthread_condattr_t ca;
 	pthread_attr_t ta;
 	pthread_t th;
+	sigset_t all, old;
 	struct timespec until;
 	bool done;
+	int rv;
 
-	if (n == 0) {
-		return true;
-	}
-	fc = fv_xcalloc(1, sizeof(*fc) + n * sizeof(fc->socks[0]));
-	memcpy(fc->socks, socks, n * sizeof(fc->socks[0]));
-	fc->n = n;
-	fc->refs = 2;
-	pthread_mutex_init(&fc->mu, NULL);
+	j->fn = fn;
+	j->arg = arg;
+	j->refs = 2;
+	pthread_mutex_init(&j->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fc->cv, &ca);
+	pthread_cond_init(&j->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_attr_init(&ta);
 	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &ta, fleet_closer_main, fc) != 0) {
-		/* No thread to spare: close here, and hope. */
-		pthread_attr_destroy(&ta);
-		fc->refs = 1;
-		fleet_closer_main(fc);
+	/* Signals stay with the thread that handles them (the agent's and
+	 * the ctl's loops take theirs through libuv). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rv = pthread_create(&th, &ta, fleet_job_main, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&ta);
+	if (rv != 0) {
+		/* No thread to spare: here, without the bound. */
+		j->refs = 1;
+		fleet_job_main(j);
 		return true;
 	}
-	pthread_attr_destroy(&ta);
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += wait_ms / 1000;
 	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -91,12 +94,43 @@ fv_fleet_close(const nng_socket *socks, size_t n, unsigned wait_ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_lock(&fc->mu);
-	while (!fc->done &&
-	    pthread_cond_timedwait(&fc->cv, &fc->mu, &until) != ETIMEDOUT) {
+	pthread_mutex_lock(&j->mu);
+	while (!j->done &&
+	    pthread_cond_timedwait(&j->cv, &j->mu, &until) != ETIMEDOUT) {
 	}
-	done = fc->done;
-	pthread_mutex_unlock(&fc->mu);
-	fleet_closer_rele(fc);
+	done = j->done;
+	pthread_mutex_unlock(&j->mu);
+	fleet_job_rele(j);
 	return done;
+}
+
+/* The sockets of one fv_fleet_close, owned by its job. */
+struct fleet_socks {
+	size_t n;
+	nng_socket v[];
+};
+
+static void
+fleet_close_job(void *arg)
+{
+	struct fleet_socks *s = arg;
+
+	for (size_t i = 0; i < s->n; i++) {
+		nng_close(s->v[i]);
+	}
+	free(s);
+}
+
+bool
+fv_fleet_close(const nng_socket *socks, size_t n, unsigned wait_ms)
+{
+	struct fleet_socks *s;
+
+	if (n == 0) {
+		return true;
+	}
+	s = fv_xcalloc(1, sizeof(*s) + n * sizeof(s->v[0]));
+	s->n = n;
+	memcpy(s->v, socks, n * sizeof(s->v[0]));
+	return fv_fleet_bounded(fleet_close_job, s, wait_ms);
 }

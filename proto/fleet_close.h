@@ -28,4 +28,14 @@
  */
 bool fv_fleet_close(const nng_socket *socks, size_t n, unsigned wait_ms);
 
+/*
+ * fv_fleet_bounded runs fn(arg) on a thread of its own, with every
+ * signal blocked, and waits at most wait_ms for it: true when it
+ * returned in time. Otherwise fn goes on (or stays stuck) alone, and arg
+ * must outlive it: the caller leaves it allocated. For teardown that
+ * calls nng_close and then waits on nng (nng_aio_free).
+ */
+typedef void fv_fleet_job_fn(void *arg);
+bool fv_fleet_bounded(fv_fleet_job_fn *fn, void *arg, unsigned wait_ms);
+
 #endif

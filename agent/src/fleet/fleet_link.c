@@ -32,6 +32,7 @@
 #include "fleet_exec.h"
 #include "fleet_rows.h"
 #include "log/mainlog.h"
+#include "proto/fleet_close.h"
 #include "proto/fleet_codec.h"
 #include "proto/fleet_match.h"
 #include "proto/fleet_net.h"
@@ -1092,81 +1093,24 @@ fleet_peer_stop(struct fleet_peer *p)
 
 static void fleet_link_close(void *state);
 
-/* The sockets are closed in a thread of their own, waited for at most
- * FLEET_CLOSE_WAIT_S: nng_close has been seen to hang after abusive TLS
- * peers (shared/DESIGN.md), and a stopping agent must not. */
-struct fleet_stopper {
-	struct fleet_link *l;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	int refs; /* the thread's and the waiter's */
-};
-
+/* The sockets are closed on a thread of their own, waited for at most
+ * FLEET_CLOSE_WAIT_S (fv_fleet_bounded): nng 1.5.2's close can hang for
+ * good (proto/fleet_close.h), and a stopping agent must not. */
 static void
-fleet_stopper_rele(struct fleet_stopper *st)
+fleet_stop_peers_job(void *arg)
 {
-	pthread_mutex_lock(&st->mu);
-	bool last = --st->refs == 0;
+	struct fleet_link *l = arg;
 
-	pthread_mutex_unlock(&st->mu);
-	if (last) {
-		pthread_mutex_destroy(&st->mu);
-		pthread_cond_destroy(&st->cv);
-		free(st);
+	for (size_t i = 0; i < l->npeers; i++) {
+		fleet_peer_stop(&l->peers[i]);
 	}
-}
-
-static void *
-fleet_stopper_main(void *arg)
-{
-	struct fleet_stopper *st = arg;
-
-	for (size_t i = 0; i < st->l->npeers; i++) {
-		fleet_peer_stop(&st->l->peers[i]);
-	}
-	pthread_mutex_lock(&st->mu);
-	st->done = true;
-	pthread_cond_signal(&st->cv);
-	pthread_mutex_unlock(&st->mu);
-	fleet_stopper_rele(st);
-	return NULL;
 }
 
 static bool
 fleet_stop_peers(struct fleet_link *l)
 {
-	struct fleet_stopper *st = fv_xcalloc(1, sizeof(*st));
-	struct timespec until;
-	pthread_t t;
-	sigset_t all, old;
-	bool done;
-
-	st->l = l;
-	st->refs = 2;
-	pthread_mutex_init(&st->mu, NULL);
-	pthread_cond_init(&st->cv, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rv = pthread_create(&t, NULL, fleet_stopper_main, st);
-
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rv != 0) {
-		st->refs = 1;
-		fleet_stopper_main(st); /* here, without the bound */
-		return true;
-	}
-	pthread_detach(t);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += FLEET_CLOSE_WAIT_S;
-	pthread_mutex_lock(&st->mu);
-	while (!st->done &&
-	    pthread_cond_timedwait(&st->cv, &st->mu, &until) != ETIMEDOUT) {
-	}
-	done = st->done;
-	pthread_mutex_unlock(&st->mu);
-	fleet_stopper_rele(st);
-	return done;
+	return fv_fleet_bounded(
+	    fleet_stop_peers_job, l, FLEET_CLOSE_WAIT_S * 1000u);
 }
 
 static void
