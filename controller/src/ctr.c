@@ -156,6 +156,10 @@ struct ctr {
 	struct ctr_stats st;
 	struct ctr_pipes pipes;
 	uint64_t next_sweep_ms; /* when a pipe can next miss its join */
+	uint64_t next_wedge_ms; /* when to look for a stuck close again */
+	bool wedged; /* nng's reaper is stuck (ctr_on_wedged) */
+	void (*on_wedged)(void *);
+	void *on_wedged_arg;
 	struct {
 		uint64_t next_ms; /* the next line may be written then */
 		uint64_t quiet; /* occurrences not logged since the last */
@@ -1265,8 +1269,7 @@ ctr_sub_admit(struct ctr *c, uint32_t pipe)
 	c->st.rate_dropped++;
 	if (r == CTR_RATE_CLOSE) {
 		c->st.pipes_flood_closed++;
-		p->closing = true;
-		p->closing_ms = now;
+		ctr_pipe_close_asked(p, now);
 		ctr_note(c, CTR_NOTE_FLOOD, now, p);
 	} else if (!p->flooded) {
 		ctr_note(c, CTR_NOTE_RATE, now, p);
@@ -1434,6 +1437,32 @@ ctr_sweep_pipes(struct ctr *c, uint64_t now)
 	c->st.agent_pipes = c->pipes.n;
 }
 
+/* Once a second, under mu: has nng stopped tearing pipes down? */
+static void
+ctr_check_wedged(struct ctr *c, uint64_t now)
+{
+	const struct ctr_pipe *p;
+
+	if (c->wedged || now < c->next_wedge_ms) {
+		return;
+	}
+	c->next_wedge_ms = now + 1000;
+	if ((p = ctr_pipes_stuck(&c->pipes, now, CTR_WEDGED_MS)) == NULL) {
+		return;
+	}
+	c->wedged = true;
+	ctr_log_msg(c->log, CTR_LOG_CRIT,
+	    "nng has not torn down pipe %u (peer %s) %llu ms after it was "
+	    "closed: its reaper is stuck (a defect of nng 1.5.2), and no "
+	    "connection will be torn down any more; the controller stops "
+	    "to be restarted",
+	    (unsigned)p->id, p->addr[0] != '\0' ? p->addr : "unknown",
+	    (unsigned long long)(now - p->closed_first_ms));
+	if (c->on_wedged != NULL) {
+		c->on_wedged(c->on_wedged_arg);
+	}
+}
+
 static void
 ctr_tick_cb(void *arg)
 {
@@ -1481,6 +1510,7 @@ ctr_tick_cb(void *arg)
 		q = next;
 	}
 	ctr_sweep_pipes(c, now);
+	ctr_check_wedged(c, now);
 	pthread_mutex_unlock(&c->mu);
 	nng_sleep_aio(CTR_TICK_MS, c->tick_aio);
 }
@@ -1669,6 +1699,26 @@ ctr_stop(struct ctr *c)
 		c->tick_aio = NULL;
 	}
 	memset(c->opened, 0, sizeof(c->opened));
+}
+
+void
+ctr_on_wedged(struct ctr *c, void (*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&c->mu);
+	c->on_wedged = fn;
+	c->on_wedged_arg = arg;
+	pthread_mutex_unlock(&c->mu);
+}
+
+bool
+ctr_wedged(struct ctr *c)
+{
+	bool w;
+
+	pthread_mutex_lock(&c->mu);
+	w = c->wedged;
+	pthread_mutex_unlock(&c->mu);
+	return w;
 }
 
 void

@@ -59,6 +59,19 @@ void ctr_stop(struct ctr *c);
  * ctr_stop had to leave to nng is not freed. */
 void ctr_free(struct ctr *c);
 
+/*
+ * When nng leaves a pipe we closed untorn-down for CTR_WEDGED_MS
+ * (ctr_pipes_stuck), its reaper is blocked for good and nothing will be
+ * torn down any more: disconnected agents are never seen to leave, and
+ * the connection cap fills. The controller logs it (CRIT, naming the
+ * pipe and its peer) and calls fn(arg) once, from an nng thread, with
+ * its lock held; ctr_wedged answers true from then on. The daemon stops
+ * and exits 70, for its service manager to start it again.
+ */
+#define CTR_WEDGED_MS 30000u
+void ctr_on_wedged(struct ctr *c, void (*fn)(void *), void *arg);
+bool ctr_wedged(struct ctr *c);
+
 /* ctr_id returns the controller id sent in Challenges (borrowed). */
 const char *ctr_id(const struct ctr *c);
 

@@ -211,10 +211,33 @@ ctr_pipes_expired(struct ctr_pipes *t, uint64_t now_ms, uint64_t timeout_ms,
 		/* The copy keeps the old flag: the caller counts only
 		 * first closes, not retries. */
 		out[k++] = *p;
-		p->closing = true;
-		p->closing_ms = now_ms;
+		ctr_pipe_close_asked(p, now_ms);
 		next = now_ms + retry_ms < next ? now_ms + retry_ms : next;
 	}
 	*next_ms = next;
 	return k;
+}
+
+void
+ctr_pipe_close_asked(struct ctr_pipe *p, uint64_t now_ms)
+{
+	if (!p->closing) {
+		p->closed_first_ms = now_ms;
+	}
+	p->closing = true;
+	p->closing_ms = now_ms;
+}
+
+const struct ctr_pipe *
+ctr_pipes_stuck(const struct ctr_pipes *t, uint64_t now_ms, uint64_t stuck_ms)
+{
+	for (size_t i = 0; i < t->size; i++) {
+		const struct ctr_pipe *p = &t->v[i];
+
+		if (p->id != 0 && p->closing &&
+		    now_ms - p->closed_first_ms >= stuck_ms) {
+			return p;
+		}
+	}
+	return NULL;
 }

@@ -33,7 +33,8 @@ struct ctr_pipe {
 	bool closing; /* we asked nng to close it */
 	bool flooded; /* closed for a flood: the rest is dropped */
 	uint64_t added_ms;
-	uint64_t closing_ms;
+	uint64_t closing_ms; /* the last ask (retries move it) */
+	uint64_t closed_first_ms; /* the first ask */
 	uint64_t win_start_ms; /* the current one-second rate window */
 	uint32_t win_count;
 	uint32_t over_streak; /* windows over the limit just before it */
@@ -98,5 +99,19 @@ enum ctr_rate ctr_pipe_rate(
 size_t ctr_pipes_expired(struct ctr_pipes *t, uint64_t now_ms,
     uint64_t timeout_ms, uint64_t retry_ms, struct ctr_pipe *out, size_t max,
     uint64_t *next_ms);
+
+/* ctr_pipe_close_asked marks p closing as of now (a retry keeps the
+ * time of the first ask). */
+void ctr_pipe_close_asked(struct ctr_pipe *p, uint64_t now_ms);
+
+/*
+ * ctr_pipes_stuck returns a pipe that nng has not torn down (no
+ * REM_POST removed it) stuck_ms or more after we first asked it to
+ * close, or NULL. nng 1.5.2's reaper can block for good on one pipe
+ * (proto/fleet_close.h), and from then on no pipe of the process is
+ * torn down: this is how the controller learns of it.
+ */
+const struct ctr_pipe *ctr_pipes_stuck(
+    const struct ctr_pipes *t, uint64_t now_ms, uint64_t stuck_ms);
 
 #endif

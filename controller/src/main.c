@@ -62,6 +62,18 @@ ctr_print_listen(const char *what, const struct fv_strv *urls)
 	}
 }
 
+/* EX_SOFTWARE: stopped because nng is stuck (ctr_on_wedged), for the
+ * service manager to restart the controller. */
+#define CTR_EXIT_WEDGED 70
+
+/* From an nng thread: wakes the sigwait loop, which stops. */
+static void
+ctr_main_on_wedged(void *arg)
+{
+	(void)arg;
+	kill(getpid(), SIGUSR1);
+}
+
 static void *
 ctr_watchdog(void *arg)
 {
@@ -92,7 +104,7 @@ main(int argc, char **argv)
 	struct fv_diag d;
 	const char *path = NULL;
 	bool check = false, nodaemon = false;
-	int opt, ready = -1, sig, rv, pidfd = -1;
+	int opt, ready = -1, sig, rv, pidfd = -1, code = 0;
 	char holder[32];
 	sigset_t set;
 	struct sigaction sa;
@@ -184,6 +196,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGUSR1); /* ctr_main_on_wedged */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	log = ctr_log_new(cfg.loglevel, cfg.nodaemon);
@@ -214,8 +227,17 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ctr_daemon_ready(ready, NULL);
+	ctr_on_wedged(c, ctr_main_on_wedged, NULL);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0) {
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			if (ctr_wedged(c)) {
+				code = CTR_EXIT_WEDGED; /* logged by ctr */
+				break;
+			}
+			ctr_log_info(log, "received SIGUSR1: ignored");
 			continue;
 		}
 		if (sig == SIGHUP || sig == SIGUSR2) {
@@ -237,5 +259,5 @@ main(int argc, char **argv)
 	ctr_log_info(log, "stopped");
 	ctr_log_free(log);
 	ctr_config_fini(&cfg);
-	return 0;
+	return code;
 }

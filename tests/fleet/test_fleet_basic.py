@@ -133,6 +133,19 @@ def test_second_controller_refused(fleet):
     assert rc == 0 and out.count("connected") == N, out
 
 
+def test_sigusr1_ignored_unless_wedged(fleet):
+    """SIGUSR1 is how the controller's nng watch (ctr_on_wedged) wakes
+    its main loop to stop and exit 70; from outside, on a controller
+    whose nng tears pipes down, it is logged and ignored."""
+    ctr = fleet.ctr
+    pid = ctr.run.daemon_pid()
+    os.kill(pid, signal.SIGUSR1)
+    ctr.wait_log(r"received SIGUSR1: ignored", 15)
+    assert ctr.run.alive()
+    rc, out, _ = fleet.ctl("hosts")
+    assert rc == 0 and out.count("connected") == N, out
+
+
 def test_fanout(fleet):
     nodes = fleet.nodes
     rc, out, err = fleet.ctl("status")

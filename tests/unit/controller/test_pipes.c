@@ -1,7 +1,8 @@
 /*
  * The controller's table of agent-side pipes (ctr_pipes.c): the hash
  * against a plain array under random adds and removes, the cap, the join
- * deadline sweep and the per-pipe rate limit. Pure: the time is passed.
+ * deadline sweep, the per-pipe rate limit and the closes nng never
+ * finished. Pure: the time is passed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +151,49 @@ test_join_deadline(void **state)
 	ctr_pipes_fini(&t);
 }
 
+/* A pipe asked to close and never torn down is reported once it has
+ * been stuck long enough, counted from the first ask, not the retries. */
+static void
+test_stuck(void **state)
+{
+	struct ctr_pipes t;
+	struct ctr_pipe out[2];
+	const struct ctr_pipe *st;
+	uint64_t next;
+
+	(void)state;
+	ctr_pipes_init(&t, 100);
+	assert_null(ctr_pipes_stuck(&t, 0, 30000));
+	assert_int_equal(ctr_pipes_add(&t, 20, CTR_PIPE_AGENTS, NULL, 0), 0);
+	assert_int_equal(ctr_pipes_add(&t, 21, CTR_PIPE_EVENTS, NULL, 0), 0);
+	ctr_pipes_joined(&t, 21);
+	/* Open pipes are never stuck, however old. */
+	assert_null(ctr_pipes_stuck(&t, 100000, 30000));
+	/* 20 misses its join at 1000; its close retries every 5 s. */
+	assert_int_equal(
+	    ctr_pipes_expired(&t, 1000, 1000, 5000, out, 2, &next), 1);
+	for (uint64_t now = 6000; now < 31000; now += 5000) {
+		assert_int_equal(
+		    ctr_pipes_expired(&t, now, 1000, 5000, out, 2, &next), 1);
+		assert_null(ctr_pipes_stuck(&t, now, 30000));
+	}
+	st = ctr_pipes_stuck(&t, 31000, 30000);
+	assert_non_null(st);
+	assert_int_equal(st->id, 20);
+	/* A flood close of the joined one counts from its own ask. */
+	ctr_pipe_close_asked(ctr_pipes_find(&t, 21), 40000);
+	ctr_pipe_close_asked(ctr_pipes_find(&t, 21), 45000);
+	assert_true(ctr_pipes_remove(&t, 20));
+	assert_null(ctr_pipes_stuck(&t, 69999, 30000));
+	st = ctr_pipes_stuck(&t, 70000, 30000);
+	assert_non_null(st);
+	assert_int_equal(st->id, 21);
+	/* Torn down at last: nothing stuck. */
+	assert_true(ctr_pipes_remove(&t, 21));
+	assert_null(ctr_pipes_stuck(&t, 100000, 30000));
+	ctr_pipes_fini(&t);
+}
+
 /* over sends n messages at now; returns how many were not OK, and fails
  * on a CTR_RATE_CLOSE. */
 static int
@@ -203,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_join_deadline),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_stuck),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
