@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -69,6 +70,9 @@
 	     * (2560/s) */
 #define CTR_CLOSE_RETRY_MS 5000 /* a close that went unnoticed */
 #define CTR_NOTE_MS        10000 /* one log line per reason per 10 s */
+/* How often the controller closes its own test connection (inproc, pair)
+ * to see nng tear it down (ctr_check_wedged). */
+#define CTR_CANARY_MS 5000
 
 /* Why an agent-side pipe was closed or its messages dropped: each has
  * its own rate-limited log line. */
@@ -135,7 +139,8 @@ struct ctr {
 	struct ctr_log *log; /* borrowed */
 	char id[FV_PROTO_ID_MAX + 1];
 	nng_socket surv, sub, rep, pub;
-	bool opened[4];
+	nng_socket canary_l, canary_d; /* the test connection's two ends */
+	bool opened[6];
 	bool stuck; /* ctr_stop gave up on nng_close: never freed */
 	struct ctr_slot *slots;
 	size_t nslots;
@@ -157,6 +162,10 @@ struct ctr {
 	struct ctr_pipes pipes;
 	uint64_t next_sweep_ms; /* when a pipe can next miss its join */
 	uint64_t next_wedge_ms; /* when to look for a stuck close again */
+	uint32_t canary_pipe; /* the test connection's pipe now, 0: none */
+	uint32_t canary_closing; /* the one closed, until its REM_POST */
+	uint64_t canary_closed_ms;
+	uint64_t next_canary_ms;
 	bool wedged; /* nng's reaper is stuck (ctr_on_wedged) */
 	void (*on_wedged)(void *);
 	void *on_wedged_arg;
@@ -1437,30 +1446,84 @@ ctr_sweep_pipes(struct ctr *c, uint64_t now)
 	c->st.agent_pipes = c->pipes.n;
 }
 
-/* Once a second, under mu: has nng stopped tearing pipes down? */
 static void
-ctr_check_wedged(struct ctr *c, uint64_t now)
+ctr_wedged_now(struct ctr *c)
 {
-	const struct ctr_pipe *p;
-
-	if (c->wedged || now < c->next_wedge_ms) {
-		return;
-	}
-	c->next_wedge_ms = now + 1000;
-	if ((p = ctr_pipes_stuck(&c->pipes, now, CTR_WEDGED_MS)) == NULL) {
-		return;
-	}
 	c->wedged = true;
-	ctr_log_msg(c->log, CTR_LOG_CRIT,
-	    "nng has not torn down pipe %u (peer %s) %llu ms after it was "
-	    "closed: its reaper is stuck (a defect of nng 1.5.2), and no "
-	    "connection will be torn down any more; the controller stops "
-	    "to be restarted",
-	    (unsigned)p->id, p->addr[0] != '\0' ? p->addr : "unknown",
-	    (unsigned long long)(now - p->closed_first_ms));
 	if (c->on_wedged != NULL) {
 		c->on_wedged(c->on_wedged_arg);
 	}
+}
+
+/*
+ * Once a second, under mu: has nng stopped tearing pipes down? Either a
+ * pipe we closed is still there CTR_WEDGED_MS later, or the test
+ * connection, closed every CTR_CANARY_MS whatever else happens, is. The
+ * test connection's pipe to close now is returned (0: none), for the
+ * caller to close without mu.
+ */
+static uint32_t
+ctr_check_wedged(struct ctr *c, uint64_t now)
+{
+	const struct ctr_pipe *p;
+	uint32_t close = 0;
+
+	if (c->wedged || now < c->next_wedge_ms) {
+		return 0;
+	}
+	c->next_wedge_ms = now + 1000;
+	if ((p = ctr_pipes_stuck(&c->pipes, now, CTR_WEDGED_MS)) != NULL) {
+		ctr_log_msg(c->log, CTR_LOG_CRIT,
+		    "nng has not torn down pipe %u (peer %s) %llu ms after "
+		    "it was closed: its reaper is stuck (a defect of nng "
+		    "1.5.2), and no connection will be torn down any more; "
+		    "the controller stops to be restarted",
+		    (unsigned)p->id, p->addr[0] != '\0' ? p->addr : "unknown",
+		    (unsigned long long)(now - p->closed_first_ms));
+		ctr_wedged_now(c);
+		return 0;
+	}
+	if (c->canary_closing != 0) {
+		if (now - c->canary_closed_ms >= CTR_WEDGED_MS) {
+			ctr_log_msg(c->log, CTR_LOG_CRIT,
+			    "nng has not torn down the controller's own test "
+			    "connection %llu ms after it was closed: its "
+			    "reaper is stuck (a defect of nng 1.5.2), and no "
+			    "connection will be torn down any more; the "
+			    "controller stops to be restarted",
+			    (unsigned long long)(now - c->canary_closed_ms));
+			ctr_wedged_now(c);
+		}
+		return 0;
+	}
+	if (c->canary_pipe != 0 && now >= c->next_canary_ms) {
+		close = c->canary_closing = c->canary_pipe;
+		c->canary_closed_ms = now;
+		c->next_canary_ms = now + CTR_CANARY_MS;
+	}
+	return close;
+}
+
+/* The test connection's pipe events (listener side). */
+static void
+ctr_canary_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct ctr *c = arg;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+
+	pthread_mutex_lock(&c->mu);
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		c->canary_pipe = id;
+	} else {
+		if (c->canary_pipe == id) {
+			c->canary_pipe = 0;
+		}
+		if (c->canary_closing == id) {
+			c->canary_closing = 0;
+			c->st.nng_checks++;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
 }
 
 static void
@@ -1469,6 +1532,7 @@ ctr_tick_cb(void *arg)
 	struct ctr *c = arg;
 	struct ctr_node *lost[CTR_LOST_BATCH];
 	uint64_t now;
+	uint32_t canary;
 	size_t k;
 
 	if (nng_aio_result(c->tick_aio) == NNG_ECANCELED) {
@@ -1510,8 +1574,11 @@ ctr_tick_cb(void *arg)
 		q = next;
 	}
 	ctr_sweep_pipes(c, now);
-	ctr_check_wedged(c, now);
+	canary = ctr_check_wedged(c, now);
 	pthread_mutex_unlock(&c->mu);
+	if (canary != 0) {
+		nng_pipe_close((nng_pipe){ .id = canary });
+	}
 	nng_sleep_aio(CTR_TICK_MS, c->tick_aio);
 }
 
@@ -1580,6 +1647,30 @@ ctr_listen_all(struct ctr *c, nng_socket cmd, nng_socket ev,
 	return 0;
 }
 
+/* The test connection: a pair over inproc, the dialer reconnecting
+ * each time ctr_check_wedged closes its pipe. */
+static int
+ctr_canary_start(struct ctr *c)
+{
+	char url[sizeof(c->id) + 32];
+	int rv;
+
+	snprintf(url, sizeof(url), "inproc://fv-ctr-canary-%s", c->id);
+	if ((rv = nng_pipe_notify(
+	         c->canary_l, NNG_PIPE_EV_ADD_POST, ctr_canary_cb, c)) != 0 ||
+	    (rv = nng_pipe_notify(
+	         c->canary_l, NNG_PIPE_EV_REM_POST, ctr_canary_cb, c)) != 0 ||
+	    (rv = nng_socket_set_ms(c->canary_d, NNG_OPT_RECONNMINT, 100)) !=
+	        0 ||
+	    (rv = nng_socket_set_ms(c->canary_d, NNG_OPT_RECONNMAXT, 1000)) !=
+	        0 ||
+	    (rv = nng_listen(c->canary_l, url, NULL, 0)) != 0 ||
+	    (rv = nng_dial(c->canary_d, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		return rv;
+	}
+	return 0;
+}
+
 int
 ctr_start(struct ctr *c, struct fv_diag *d)
 {
@@ -1589,8 +1680,16 @@ ctr_start(struct ctr *c, struct fv_diag *d)
 	    !(c->opened[0] = true) || (rv = nng_sub0_open(&c->sub)) != 0 ||
 	    !(c->opened[1] = true) || (rv = nng_rep0_open(&c->rep)) != 0 ||
 	    !(c->opened[2] = true) || (rv = nng_pub0_open(&c->pub)) != 0 ||
-	    !(c->opened[3] = true)) {
+	    !(c->opened[3] = true) ||
+	    (rv = nng_pair0_open(&c->canary_l)) != 0 ||
+	    !(c->opened[4] = true) ||
+	    (rv = nng_pair0_open(&c->canary_d)) != 0 ||
+	    !(c->opened[5] = true)) {
 		return fv_diagf(d, FV_EBADCONF, "nng: %s", nng_strerror(rv));
+	}
+	if ((rv = ctr_canary_start(c)) != 0) {
+		return fv_diagf(d, FV_EBADCONF, "nng test connection: %s",
+		    nng_strerror(rv));
 	}
 	if ((rv = fv_fleet_socket_setup(c->surv, d)) != 0 ||
 	    (rv = fv_fleet_socket_setup(c->sub, d)) != 0 ||
@@ -1653,7 +1752,9 @@ void
 ctr_stop(struct ctr *c)
 {
 	struct timespec until;
-	nng_socket all[] = { c->surv, c->sub, c->rep, c->pub }, socks[4];
+	nng_socket all[] = { c->surv, c->sub, c->rep, c->pub, c->canary_l,
+		c->canary_d },
+	           socks[6];
 	size_t n = 0;
 
 	pthread_mutex_lock(&c->mu);

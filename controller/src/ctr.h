@@ -37,6 +37,7 @@ struct ctr_stats {
 	uint64_t pipes_flood_closed; /* closed: a sustained flood */
 	uint64_t rate_dropped; /* events over agent_rate_limit, dropped */
 	uint64_t resurveys; /* commands surveyed again to a reconnected node */
+	uint64_t nng_checks; /* test connections nng tore down (wedged) */
 };
 
 /* ctr_new makes an engine for cfg and log (both borrowed; they must
@@ -61,11 +62,12 @@ void ctr_free(struct ctr *c);
 
 /*
  * When nng leaves a pipe we closed untorn-down for CTR_WEDGED_MS
- * (ctr_pipes_stuck), its reaper is blocked for good and nothing will be
- * torn down any more: disconnected agents are never seen to leave, and
- * the connection cap fills. The controller logs it (CRIT, naming the
- * pipe and its peer) and calls fn(arg) once, from an nng thread, with
- * its lock held; ctr_wedged answers true from then on. The daemon stops
+ * (ctr_pipes_stuck; or the controller's own test connection, an inproc
+ * pair whose pipe it closes every 5 s), its reaper is blocked for good
+ * and nothing will be torn down any more: disconnected agents are never
+ * seen to leave, and the connection cap fills. The controller logs it (CRIT,
+ * naming the pipe and its peer) and calls fn(arg) once, from an nng thread,
+ * with its lock held; ctr_wedged answers true from then on. The daemon stops
  * and exits 70, for its service manager to start it again.
  */
 #define CTR_WEDGED_MS 30000u

@@ -1148,6 +1148,23 @@ test_connection_cap(void **state)
 	assert_int_equal(st.agent_pipes, 2);
 }
 
+/* The controller closes its own test connection every few seconds and
+ * sees nng tear it down: not wedged (ctr_on_wedged). */
+static void
+test_nng_teardown_watched(void **state)
+{
+	struct fixture *f = *state;
+	struct ctr_stats st;
+	uint64_t until = now_ms() + 3 * WAIT_MS;
+
+	do {
+		usleep(20000);
+		ctr_stats_get(f->c, &st);
+	} while (st.nng_checks < 2 && now_ms() < until);
+	assert_true(st.nng_checks >= 2);
+	assert_false(ctr_wedged(f->c));
+}
+
 int
 main(void)
 {
@@ -1173,6 +1190,8 @@ main(void)
 		    test_flood_cut_off, setup_flood, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_connection_cap, setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nng_teardown_watched, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
