@@ -137,7 +137,16 @@ fv_str_utf8_valid(const char *p, size_t n)
 void
 fv_strv_push_take(struct fv_strv *sv, char *s)
 {
-	sv->v = fv_xreallocarray(sv->v, sv->n + 2, sizeof(*sv->v));
+	if (sv->n + 2 > sv->cap) {
+		size_t cap = sv->cap < 8 ? 8 : sv->cap * 2;
+
+		if (cap < sv->n + 2) {
+			cap = sv->n + 2; /* filled by hand, as { v, n } */
+		}
+
+		sv->v = fv_xreallocarray(sv->v, cap, sizeof(*sv->v));
+		sv->cap = cap;
+	}
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;
 }
@@ -156,6 +165,7 @@ fv_strv_free(struct fv_strv *sv)
 	}
 	free(sv->v);
 	sv->v = NULL;
+	sv->cap = 0;
 	sv->n = 0;
 }
 

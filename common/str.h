@@ -20,10 +20,12 @@ size_t fv_str_utf8_prefix(const char *p, size_t n);
 /* fv_str_utf8_valid tells whether n bytes at p are well-formed UTF-8. */
 bool fv_str_utf8_valid(const char *p, size_t n);
 
-/* A vector of owned strings. */
+/* A vector of owned strings, NULL-terminated (v[n] == NULL once any was
+ * pushed); it grows by doubling (cap slots), so n pushes cost O(n). */
 struct fv_strv {
 	char **v;
 	size_t n;
+	size_t cap;
 };
 
 /* fv_strv_push appends a copy of s. */

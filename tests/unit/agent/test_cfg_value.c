@@ -859,7 +859,7 @@ test_value_process_name(void **state)
 static void
 test_value_list_of_strings(void **state)
 {
-	struct fv_strv sv = { NULL, 0 };
+	struct fv_strv sv = { 0 };
 
 	(void)state;
 	cfg_list_of_strings("", &sv);
