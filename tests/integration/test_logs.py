@@ -100,9 +100,21 @@ def _ticks(files):
 
 def _first_tick(path):
     """The first tick in path, or -1; read once, as the file may rotate
-    between two reads."""
-    ticks = _ticks([path])
+    between two reads. -1 too in the instant of a rotation when path was
+    renamed and not yet created again."""
+    try:
+        ticks = _ticks([path])
+    except FileNotFoundError:
+        return -1
     return ticks[0] if ticks else -1
+
+
+def _size(path):
+    """path's size; 0 in the instant of a rotation (see _first_tick)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def rotation_files(ctx):
@@ -242,7 +254,7 @@ SCENARIOS = [
             "stdout_logfile_backups": 3}},
         steps=[WaitLog(r"^success: rot ", 15),
                WaitUntil(lambda ctx: (ctx.run.tmp / "rot.log.3").exists() and
-                         (ctx.run.tmp / "rot.log").stat().st_size > 0, 20,
+                         _size(ctx.run.tmp / "rot.log") > 0, 20,
                          what="rot.log.3"),
                # A few more rotations, so .4 would have appeared.
                WaitUntil(lambda ctx: _first_tick(ctx.run.tmp / "rot.log")
