@@ -7,11 +7,13 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -233,6 +235,56 @@ test_tls_files(void **state)
 	nng_close(s);
 }
 
+/* A job that blocks until its pipe is written to, then says so. */
+struct slow {
+	int fds[2];
+	atomic_int done;
+};
+
+static void
+slow_job(void *arg)
+{
+	struct slow *sl = arg;
+	char c;
+
+	while (read(sl->fds[0], &c, 1) < 0) {
+	}
+	atomic_store(&sl->done, 1);
+}
+
+/* A job past its bound: fv_fleet_bounded gives up in time, the job goes
+ * on alone and still finishes once released. */
+static void
+test_bounded_gives_up(void **state)
+{
+	static struct slow sl; /* outlives the call, as the job needs */
+	struct timespec t0, t1;
+	long ms;
+
+	(void)state;
+	assert_int_equal(pipe(sl.fds), 0);
+	atomic_init(&sl.done, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_false(fv_fleet_bounded(slow_job, &sl, 100));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 100);
+	assert_int_equal(atomic_load(&sl.done), 0);
+	assert_int_equal(write(sl.fds[1], "x", 1), 1);
+	for (int i = 0; i < 1000 && atomic_load(&sl.done) == 0; i++) {
+		usleep(10000);
+	}
+	assert_int_equal(atomic_load(&sl.done), 1);
+	/* A job within its bound. */
+	atomic_store(&sl.done, 0);
+	assert_int_equal(write(sl.fds[1], "y", 1), 1);
+	assert_true(fv_fleet_bounded(slow_job, &sl, 10000));
+	assert_int_equal(atomic_load(&sl.done), 1);
+	close(sl.fds[0]);
+	close(sl.fds[1]);
+}
+
 int
 main(void)
 {
@@ -243,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_random_id),
 		cmocka_unit_test(test_exchange),
 		cmocka_unit_test(test_tls_files),
+		cmocka_unit_test(test_bounded_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
